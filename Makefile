@@ -1,0 +1,46 @@
+# rnnlab: two commands on a fresh machine that has only Python.
+#   make lab    install everything into .venv and open JupyterLab on notebooks/ (http://127.0.0.1:8888, token)
+#   make test   install everything into .venv and run every test: lint, unit tests, all notebooks
+#
+# TORCH_SPEC picks the torch build that is installed first. Its default pins the release this course is
+# tested with; on Linux without a GPU, PyPI's wheel is a large CUDA build, so add the CPU index, e.g.
+#   make lab TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TORCH_SPEC ?= torch==2.13.0
+TORCH_PIP_ARGS ?=
+PYTEST_WORKERS ?= 2
+STAMP := $(VENV)/.rnnlab-installed
+
+.PHONY: install lab test lint unit notebooks experiments-smoke benchmarks clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)" $(TORCH_PIP_ARGS)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+lab: install
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
+
+test: install lint unit notebooks
+
+lint: install
+	$(BIN)/ruff check rnnlab tests notebooks benchmarks tools conftest.py
+	$(BIN)/nbstripout --verify notebooks/*.ipynb
+
+unit: install
+	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser"
+
+notebooks: install
+	RNNLAB_STRICT_CHECKS=1 $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) notebooks
+
+benchmarks: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,97 @@
+"""Synthetic sequence tasks with seeds: noisy sine waves, the adding problem, the copy-memory problem.
+
+References: Hochreiter & Schmidhuber 1997 (adding problem); Arjovsky, Shah & Bengio 2016 (the variants used
+here: adding with values in U[0, 1] and baseline MSE 1/6; copy-memory with 8 symbols).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from rnnlab.validate import check_float, check_int
+
+
+def _generator(seed: int | None) -> torch.Generator:
+    g = torch.Generator()
+    if seed is not None:
+        g.manual_seed(check_int(seed, "seed", minimum=0))
+    else:
+        g.seed()
+    return g
+
+
+def sine_waves(n: int, length: int, *, noise: float = 0.05, period_range: tuple[float, float] = (10.0, 30.0),
+               seed: int | None = None) -> torch.Tensor:
+    """`n` sine waves of random period and phase plus Gaussian noise: shape (n, length, 1), float32."""
+    n = check_int(n, "n", minimum=1)
+    length = check_int(length, "length", minimum=1)
+    noise = check_float(noise, "noise", minimum=0.0)
+    lo, hi = period_range
+    if not 0 < lo <= hi:
+        raise ValueError(f"period_range must satisfy 0 < low <= high, got {period_range}")
+    g = _generator(seed)
+    period = lo + (hi - lo) * torch.rand(n, 1, generator=g)                  # (n, 1)
+    phase = 2 * math.pi * torch.rand(n, 1, generator=g)                      # (n, 1)
+    t = torch.arange(length, dtype=torch.float32)                            # (length,)
+    x = torch.sin(2 * math.pi * t / period + phase)                          # (n, length)
+    x = x + noise * torch.randn(n, length, generator=g)
+    return x.unsqueeze(-1)                                                   # (n, length, 1)
+
+
+ADDING_BASELINE_MSE = 1.0 / 6.0  # predicting the mean 1.0 for a sum of two U[0,1] values: Var = 2/12
+
+
+def adding_problem(n: int, T: int, *, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The adding problem: sum the two marked values of a length-T sequence.
+
+    Returns x: (n, T, 2) float32 — channel 0 values in U[0, 1], channel 1 a marker that is 1 at exactly two
+    steps (one in each half of the sequence) — and y: (n, 1), the sum of the two marked values.
+    Always predicting 1.0 gives MSE 1/6 (`ADDING_BASELINE_MSE`).
+    """
+    n = check_int(n, "n", minimum=1)
+    T = check_int(T, "T", minimum=2)
+    g = _generator(seed)
+    values = torch.rand(n, T, generator=g)                                   # (n, T)
+    half = T // 2
+    first = torch.randint(0, half, (n,), generator=g)                        # (n,)
+    second = torch.randint(half, T, (n,), generator=g)                       # (n,)
+    markers = torch.zeros(n, T)
+    rows = torch.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = torch.stack([values, markers], dim=-1)                               # (n, T, 2)
+    y = (values[rows, first] + values[rows, second]).unsqueeze(-1)           # (n, 1)
+    return x, y
+
+
+def copy_memory(n: int, delay: int, *, n_symbols: int = 8, length: int = 10,
+                seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The copy-memory problem: remember `length` symbols across `delay` blank steps, then repeat them.
+
+    Tokens: 0 = blank, 1..n_symbols = symbols, n_symbols + 1 = the "go" marker.
+    Returns x, y: (n, length + delay + length) int64. x holds the symbols, then blanks, with the go marker at
+    the step before recall starts; y is blank everywhere except its last `length` steps, which hold the
+    symbols. Guessing a symbol at random recalls 1 / n_symbols of them (chance).
+    """
+    n = check_int(n, "n", minimum=1)
+    delay = check_int(delay, "delay", minimum=1)
+    n_symbols = check_int(n_symbols, "n_symbols", minimum=2)
+    length = check_int(length, "length", minimum=1)
+    g = _generator(seed)
+    total = length + delay + length
+    symbols = torch.randint(1, n_symbols + 1, (n, length), generator=g)      # (n, length)
+    x = torch.zeros(n, total, dtype=torch.long)
+    y = torch.zeros(n, total, dtype=torch.long)
+    x[:, :length] = symbols
+    x[:, length + delay - 1] = n_symbols + 1                                 # go marker
+    y[:, -length:] = symbols
+    return x, y
+
+
+def copy_memory_baseline_loss(delay: int, *, n_symbols: int = 8, length: int = 10) -> float:
+    """Cross-entropy of the memoryless strategy (blanks, then uniform guesses): length*log(n_symbols)/total."""
+    total = length + delay + length
+    return length * math.log(n_symbols) / total
+

@@ -1,0 +1,93 @@
+"""The experiment registry: one function per experiment, one dataclass config each.
+
+An experiment is a function `run(config) -> Result`. The command-line runner builds its options from the
+config's fields (`hidden_size` -> `--hidden-size`, a bool -> `--flag/--no-flag`, field metadata
+`choices=[...]` -> a fixed set of values), and notebooks call the same function with the same config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+
+@dataclass
+class Result:
+    """What an experiment returns: metrics for the runner, plus the model and history for notebooks."""
+
+    metrics: dict[str, float]                      # plain numbers, printed as JSON by the runner
+    config: Any                                    # the dataclass config that was used
+    model: torch.nn.Module | None = None           # the trained model (notebooks inspect it)
+    history: Any = None                            # rnnlab.train.History, or a dict of them
+    extras: dict[str, Any] = field(default_factory=dict)  # anything else a notebook wants to plot
+
+
+@dataclass
+class Experiment:
+    name: str
+    run: Callable[[Any], Result]
+    config_class: type
+    help: str
+
+
+EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def experiment(name: str, config_class: type, help: str) -> Callable:
+    """Register `run(config) -> Result` under `name` (used as a decorator)."""
+    if not dataclasses.is_dataclass(config_class):
+        raise TypeError(f"config_class for {name!r} must be a dataclass, got {config_class!r}")
+
+    def register(run: Callable[[Any], Result]) -> Callable[[Any], Result]:
+        if name in EXPERIMENTS:
+            raise ValueError(f"experiment {name!r} is registered twice")
+        EXPERIMENTS[name] = Experiment(name, run, config_class, help)
+        return run
+
+    return register
+
+
+def _base_type(annotation: Any) -> tuple[type, bool]:
+    """(the scalar type of a field, whether None is allowed) from its annotation."""
+    optional = False
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(annotation))
+        annotation = args[0]
+    return annotation, optional
+
+
+def add_config_arguments(parser: argparse.ArgumentParser, config_class: type) -> None:
+    """Add one command-line option per dataclass field."""
+    hints = typing.get_type_hints(config_class)
+    for f in dataclasses.fields(config_class):
+        kind, optional = _base_type(hints[f.name])
+        flags = [f"--{f.name.replace('_', '-')}"]
+        if "_" in f.name:
+            flags.append(f"--{f.name}")
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        help_text = f.metadata.get("help", "") + f" (default: {default})"
+        if kind is bool:
+            parser.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
+                                help=help_text)
+            continue
+        convert = kind
+        if optional:
+            def convert(text: str, kind: type = kind) -> Any:
+                return None if text.lower() == "none" else kind(text)
+        parser.add_argument(*flags, dest=f.name, type=convert, default=default,
+                            choices=f.metadata.get("choices"), help=help_text)
+
+
+def config_from_args(config_class: type, args: argparse.Namespace) -> Any:
+    """Build the config dataclass from parsed arguments."""
+    names = [f.name for f in dataclasses.fields(config_class)]
+    return config_class(**{name: getattr(args, name) for name in names})

@@ -1,0 +1,1 @@
+"""Metrics: plain functions of predictions and targets, one module per family."""

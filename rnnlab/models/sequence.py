@@ -1,0 +1,69 @@
+"""A recurrent sequence model with a linear head: many-to-one or many-to-many, over vectors or tokens."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from rnnlab.validate import check_array, check_choice, check_int
+
+RECURRENT_LAYERS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class SequenceModel(nn.Module):
+    """Embedding (for tokens) or nothing (for vectors) -> nn.RNN / nn.LSTM / nn.GRU -> linear head.
+
+    x: (batch, time, input_size) floats, or (batch, time) token ids when `vocab_size` is given.
+    Returns (batch, output_size) when `many_to_one` (the head reads the last hidden state),
+    else (batch, time, output_size).
+    """
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, *,
+                 num_layers: int = 1, vocab_size: int | None = None, many_to_one: bool = True,
+                 dropout: float = 0.0) -> None:
+        super().__init__()
+        self.cell = check_choice(cell, "cell", list(RECURRENT_LAYERS))
+        self.input_size = check_int(input_size, "input_size", minimum=1)
+        check_int(hidden_size, "hidden_size", minimum=1)
+        check_int(output_size, "output_size", minimum=1)
+        check_int(num_layers, "num_layers", minimum=1)
+        self.vocab_size = None if vocab_size is None else check_int(vocab_size, "vocab_size", minimum=1)
+        self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size is not None else None
+        self.rnn = RECURRENT_LAYERS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                                          dropout=dropout if num_layers > 1 else 0.0)
+        self.head = nn.Linear(hidden_size, output_size)
+        self.many_to_one = many_to_one
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.embedding is not None:
+            check_array(x, "x", shape=("batch", "time"), integer=True)
+            if x.min() < 0 or x.max() >= self.vocab_size:
+                raise ValueError(f"token ids must lie in [0, {self.vocab_size}), got range "
+                                 f"[{int(x.min())}, {int(x.max())}]")
+            x = self.embedding(x)                              # (batch, time, input_size)
+        else:
+            check_array(x, "x", shape=("batch", "time", self.input_size), floating=True)
+        out, _ = self.rnn(x)                                   # (batch, time, hidden)
+        if self.many_to_one:
+            return self.head(out[:, -1])                       # (batch, output_size)
+        return self.head(out)                                  # (batch, time, output_size)
+
+
+def recurrent_parameter_count(cell: str, input_size: int, hidden_size: int, output_size: int) -> int:
+    """Parameters of a one-layer SequenceModel over vectors: gates * (H*(I+H) + 2H) + head (H*O + O)."""
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[check_choice(cell, "cell", list(RECURRENT_LAYERS))]
+    H = hidden_size
+    return gates * (H * (input_size + H) + 2 * H) + H * output_size + output_size
+
+
+def matched_hidden_size(cell: str, input_size: int, output_size: int, target_parameters: int) -> int:
+    """The hidden size whose one-layer `cell` model has the parameter count closest to `target_parameters`."""
+    check_int(target_parameters, "target_parameters", minimum=1)
+    sizes = range(1, 2049)
+    return min(sizes, key=lambda h: abs(recurrent_parameter_count(cell, input_size, h, output_size)
+                                         - target_parameters))

@@ -1,0 +1,252 @@
+"""One generic training loop, in the spirit of minGPT's Trainer: it knows no particular model.
+
+You give it a model, a source of batches, and a loss function `loss_fn(model, batch) -> loss`; it runs a
+fixed number of optimisation steps (budget in steps, so a busy machine never changes a result), clips
+gradients, records a `History`, and calls your callbacks (live loss plot, early stopping, anything else).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnlab.utils import progress
+from rnnlab.validate import check_float, check_int
+
+Batch = Any
+LossFn = Callable[[nn.Module, Batch], torch.Tensor]
+EvalFn = Callable[[nn.Module], dict[str, float]]
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 1000                    # number of optimisation steps (the budget that results depend on)
+    lr: float = 1e-3                     # Adam learning rate
+    weight_decay: float = 0.0            # AdamW weight decay
+    clip_grad_norm: float | None = 1.0   # rescale the gradient to this norm when larger (None: no clipping)
+    eval_every: int = 100                # call `evaluate` every this many steps (and at the end)
+    max_seconds: float | None = None     # optional wall-clock budget; stops early when spent
+    progress: bool = True                # show a progress bar (rnnlab.utils.set_progress silences all)
+    desc: str = "training"               # label of the progress bar
+
+    def __post_init__(self) -> None:
+        check_int(self.steps, "steps", minimum=1)
+        check_float(self.lr, "lr", minimum=0.0, strict_minimum=True)
+        check_float(self.weight_decay, "weight_decay", minimum=0.0)
+        if self.clip_grad_norm is not None:
+            check_float(self.clip_grad_norm, "clip_grad_norm", minimum=0.0, strict_minimum=True)
+        check_int(self.eval_every, "eval_every", minimum=1)
+        if self.max_seconds is not None:
+            check_float(self.max_seconds, "max_seconds", minimum=0.0, strict_minimum=True)
+
+
+@dataclass
+class History:
+    """What happened during training: one record per step, and one per evaluation."""
+
+    steps: list[int] = field(default_factory=list)        # step index of each training record
+    loss: list[float] = field(default_factory=list)       # training loss at that step
+    grad_norm: list[float] = field(default_factory=list)  # gradient norm before clipping
+    evals: list[dict[str, float]] = field(default_factory=list)  # {"step": s, metric: value, ...}
+    seconds: float = 0.0                                  # wall-clock time of the whole run
+    stopped_early: str | None = None                      # why training stopped before `steps`, if it did
+
+    def metric(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of an evaluation metric, e.g. `history.metric("test_mse")`."""
+        rows = [e for e in self.evals if name in e]
+        if not rows:
+            known = sorted({k for e in self.evals for k in e if k != "step"})
+            raise KeyError(f"no evaluation metric named {name!r}; recorded metrics: {known}")
+        return np.array([e["step"] for e in rows]), np.array([e[name] for e in rows], dtype=float)
+
+    def last(self, name: str) -> float:
+        """The last recorded value of an evaluation metric (or of 'loss')."""
+        if name == "loss":
+            if not self.loss:
+                raise KeyError("no training loss recorded yet")
+            return self.loss[-1]
+        return float(self.metric(name)[1][-1])
+
+
+@dataclass
+class TrainState:
+    """What a callback sees: the model, the optimizer, the step, the history; set `stop` to end training."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    config: TrainConfig
+    history: History
+    step: int = 0
+    stop: bool = False
+    stop_reason: str | None = None
+
+    def request_stop(self, reason: str) -> None:
+        self.stop, self.stop_reason = True, reason
+
+
+class Callback:
+    """Override any of these; each receives the TrainState."""
+
+    def on_step(self, state: TrainState) -> None: ...
+
+    def on_eval(self, state: TrainState, metrics: dict[str, float]) -> None: ...
+
+    def on_end(self, state: TrainState) -> None: ...
+
+
+class EarlyStopping(Callback):
+    """Stop when `metric` has not improved for `patience` evaluations (mode 'min' or 'max'),
+    or as soon as it passes `target` (e.g. stop at test MSE < 0.01)."""
+
+    def __init__(self, metric: str, patience: int | None = None, mode: str = "min",
+                 target: float | None = None) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        if patience is None and target is None:
+            raise ValueError("EarlyStopping needs a patience, a target, or both")
+        if patience is not None:
+            check_int(patience, "patience", minimum=1)
+        self.metric, self.patience, self.mode, self.target = metric, patience, mode, target
+        self.best = math.inf if mode == "min" else -math.inf
+        self.bad_evals = 0
+
+    def _better(self, a: float, b: float) -> bool:
+        return a < b if self.mode == "min" else a > b
+
+    def on_eval(self, state: TrainState, metrics: dict[str, float]) -> None:
+        if self.metric not in metrics:
+            raise KeyError(f"EarlyStopping watches {self.metric!r}, but evaluate() returned {sorted(metrics)}")
+        value = metrics[self.metric]
+        if self.target is not None and (value <= self.target if self.mode == "min" else value >= self.target):
+            state.request_stop(f"{self.metric} reached target {self.target} at step {state.step}")
+            return
+        if self._better(value, self.best):
+            self.best, self.bad_evals = value, 0
+        else:
+            self.bad_evals += 1
+            if self.patience is not None and self.bad_evals >= self.patience:
+                state.request_stop(f"{self.metric} did not improve for {self.patience} evaluations")
+
+
+class LivePlot(Callback):
+    """Redraw the learning curve in the notebook every `every` steps (and at the end)."""
+
+    def __init__(self, every: int = 50, metrics: Sequence[str] = (), logy: bool = True) -> None:
+        self.every = check_int(every, "every", minimum=1)
+        self.metrics, self.logy = tuple(metrics), logy
+        self._handle = None
+
+    def _draw(self, state: TrainState) -> None:
+        import matplotlib.pyplot as plt
+        from IPython.display import display
+
+        from rnnlab.viz import plot_history
+
+        fig = plot_history(state.history, metrics=self.metrics, logy=self.logy)
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
+        plt.close(fig)
+
+    def on_step(self, state: TrainState) -> None:
+        if state.step % self.every == 0:
+            self._draw(state)
+
+    def on_end(self, state: TrainState) -> None:
+        self._draw(state)
+
+
+def _batch_stream(batches: Iterable[Batch] | Callable[[], Batch]) -> Iterator[Batch]:
+    """Endless batches: call a batch factory again and again, or cycle over an iterable (e.g. a DataLoader)."""
+    if callable(batches) and not hasattr(batches, "__iter__"):
+        while True:
+            yield batches()
+    else:
+        for epoch in itertools.count():
+            empty = True
+            for batch in batches:
+                empty = False
+                yield batch
+            if empty:
+                raise ValueError(f"the batch source is empty (epoch {epoch} yielded no batch)")
+
+
+def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss_fn: LossFn,
+          config: TrainConfig | None = None, *, evaluate: EvalFn | None = None,
+          callbacks: Sequence[Callback] = (), optimizer: torch.optim.Optimizer | None = None) -> History:
+    """Train `model` for `config.steps` steps and return its History.
+
+    batches:   an iterable of batches (cycled when exhausted) or a zero-argument function making one.
+    loss_fn:   `loss_fn(model, batch)` returns a scalar loss tensor.
+    evaluate:  optional `evaluate(model)` returning metrics; called every `eval_every` steps in eval mode
+               under `torch.no_grad()`, and at the end.
+    optimizer: defaults to AdamW(lr, weight_decay).
+    """
+    config = config or TrainConfig()
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable as loss_fn(model, batch), got {type(loss_fn).__name__}")
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    optimizer = optimizer or torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    history = History()
+    state = TrainState(model=model, optimizer=optimizer, config=config, history=history)
+    stream = _batch_stream(batches)
+    start = time.perf_counter()
+
+    def run_eval() -> None:
+        if evaluate is None:
+            return
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            metrics = {k: float(v) for k, v in evaluate(model).items()}
+        model.train(was_training)
+        history.evals.append({"step": state.step, **metrics})
+        for cb in callbacks:
+            cb.on_eval(state, metrics)
+
+    model.train()
+    bar = progress(range(1, config.steps + 1), desc=config.desc, disable=None if config.progress else True)
+    for step in bar:
+        state.step = step
+        loss = loss_fn(model, next(stream))
+        if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
+            raise ValueError(f"loss_fn must return a scalar tensor, got {loss!r:.80}")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(params, config.clip_grad_norm or math.inf)
+        optimizer.step()
+        history.steps.append(step)
+        history.loss.append(loss.item())
+        history.grad_norm.append(norm.item())
+        if step % 25 == 0 and hasattr(bar, "set_postfix"):
+            bar.set_postfix(loss=f"{loss.item():.4g}")
+        for cb in callbacks:
+            cb.on_step(state)
+        if step % config.eval_every == 0 or step == config.steps:
+            run_eval()
+        if config.max_seconds is not None and time.perf_counter() - start > config.max_seconds:
+            state.request_stop(f"wall-clock budget of {config.max_seconds} s spent at step {step}")
+        if state.stop:
+            if not history.evals or history.evals[-1]["step"] != step:
+                run_eval()  # always end on an evaluation of the final model
+            break
+    if hasattr(bar, "close"):
+        bar.close()
+    history.stopped_early = state.stop_reason
+    history.seconds = time.perf_counter() - start
+    for cb in callbacks:
+        cb.on_end(state)
+    return history

@@ -1,0 +1,96 @@
+"""Input checks shared by every public function: each error says what was expected and what came."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+ArrayLike = np.ndarray | torch.Tensor
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, torch.Tensor | np.ndarray):
+        return f"{type(x).__name__} of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return type(x).__name__
+
+
+def check_array(x: Any, name: str, *, ndim: int | Sequence[int] | None = None,
+                shape: Sequence[int | str | None] | None = None, floating: bool = False,
+                integer: bool = False, finite: bool = False, nonempty: bool = True) -> None:
+    """Check that `x` is a numpy array or torch tensor with the expected rank, sizes and dtype.
+
+    `shape` entries: an int (exact size), or a name / None (any size); names only appear in messages,
+    e.g. `shape=("batch", "time", 2)` says "expected (batch, time, 2)".
+    """
+    if not isinstance(x, torch.Tensor | np.ndarray):
+        raise TypeError(f"{name} must be a numpy array or torch tensor, got {_describe(x)}")
+    if shape is not None:
+        ndim = len(shape)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if x.ndim not in allowed:
+            want = _shape_text(shape) if shape is not None else f"{' or '.join(map(str, allowed))} dimensions"
+            raise ValueError(f"{name} must have {want}, got shape {tuple(x.shape)}")
+    if shape is not None:
+        for axis, (want, got) in enumerate(zip(shape, x.shape, strict=True)):
+            if isinstance(want, int) and want != got:
+                raise ValueError(f"{name} must have shape {_shape_text(shape)}, got {tuple(x.shape)} "
+                                 f"(axis {axis} is {got}, expected {want})")
+    numel = x.size if isinstance(x, np.ndarray) else x.numel()
+    if nonempty and numel == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)}); expected at least one element")
+    is_float = x.dtype.kind == "f" if isinstance(x, np.ndarray) else x.is_floating_point()
+    is_int = x.dtype.kind in "iu" if isinstance(x, np.ndarray) else (
+        not x.is_floating_point() and not x.is_complex() and x.dtype != torch.bool)
+    if floating and not is_float:
+        raise TypeError(f"{name} must have a floating-point dtype, got {x.dtype}")
+    if integer and not is_int:
+        raise TypeError(f"{name} must have an integer dtype (token ids), got {x.dtype}")
+    if finite and is_float:
+        ok = np.isfinite(x).all() if isinstance(x, np.ndarray) else bool(torch.isfinite(x).all())
+        if not ok:
+            raise ValueError(f"{name} contains NaN or infinite values")
+
+
+def _shape_text(shape: Sequence[int | str | None] | None) -> str:
+    if shape is None:
+        return "?"
+    parts = ["?" if s is None else str(s) for s in shape]
+    return "shape (" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Check that `value` is an integer in [minimum, maximum]; return it as an int."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_float(value: Any, name: str, *, minimum: float | None = None, maximum: float | None = None,
+                strict_minimum: bool = False) -> float:
+    """Check that `value` is a finite real number in range; return it as a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None and (value <= minimum if strict_minimum else value < minimum):
+        raise ValueError(f"{name} must be {'>' if strict_minimum else '>='} {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
+    """Check that `value` is one of `choices`; return it."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value

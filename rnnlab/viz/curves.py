@@ -1,0 +1,72 @@
+"""Learning curves: training loss and evaluation metrics against the step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from rnnlab.train import History
+
+
+def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
+    """Running mean over `window` points (shorter at the start), for noisy loss curves."""
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {values.shape}")
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    if values.size == 0:
+        return values
+    csum = np.cumsum(np.insert(values, 0, 0.0))
+    idx = np.arange(1, values.size + 1)
+    lo = np.maximum(idx - window, 0)
+    return (csum[idx] - csum[lo]) / (idx - lo)
+
+
+def plot_history(history: History, metrics: Sequence[str] = (), *, logy: bool = True,
+                 smooth_window: int = 25, ax: plt.Axes | None = None, label: str = "") -> plt.Figure:
+    """Training loss (smoothed) and any evaluation metrics against the step."""
+    if not isinstance(history, History):
+        raise TypeError(f"history must be an rnnlab.train.History, got {type(history).__name__}")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3.5))
+    prefix = f"{label} " if label else ""
+    if history.loss:
+        ax.plot(history.steps, smooth(history.loss, smooth_window), label=f"{prefix}train loss")
+    for name in metrics:
+        steps, values = history.metric(name)
+        ax.plot(steps, values, marker="o", ms=3, label=f"{prefix}{name}")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss / metric")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_learning_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], *,
+                         baseline: float | None = None, baseline_label: str = "baseline",
+                         logy: bool = True, ylabel: str = "loss", title: str = "",
+                         ax: plt.Axes | None = None) -> plt.Figure:
+    """Several learning curves on one plot: `curves[label] = (steps, values)`; an optional baseline line."""
+    if not curves:
+        raise ValueError("curves is empty; expected at least one {label: (steps, values)}")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.8))
+    for label, (steps, values) in curves.items():
+        steps, values = np.asarray(steps), np.asarray(values, dtype=float)
+        if steps.shape != values.shape:
+            raise ValueError(f"curve {label!r}: steps {steps.shape} and values {values.shape} differ in shape")
+        ax.plot(steps, values, label=label)
+    if baseline is not None:
+        ax.axhline(baseline, color="k", ls="--", lw=1, label=baseline_label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
