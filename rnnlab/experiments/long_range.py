@@ -14,6 +14,7 @@ from torch import nn
 from rnnlab.data.synthetic import ADDING_BASELINE_MSE, adding_problem, copy_memory, copy_memory_baseline_loss
 from rnnlab.experiments.registry import Result, experiment
 from rnnlab.models import SequenceModel, matched_hidden_size, recurrent_parameter_count
+from rnnlab.models.cells import set_forget_bias
 from rnnlab.train import EarlyStopping, TrainConfig, train
 from rnnlab.utils import seed_everything
 
@@ -35,7 +36,14 @@ class AddingConfig:
     n_test: int = 1000                     # held-out sequences
     eval_every: int = 100                  # steps between evaluations
     stop_at: float | None = None           # stop early once test MSE is below this
+    forget_bias: float | None = None       # LSTM only: initial forget-gate bias (None: torch's default init)
     progress: bool = True                  # show a progress bar
+
+
+def _init_forget_bias(model: SequenceModel, forget_bias: float | None) -> None:
+    """Set an LSTM's initial forget-gate bias (Jozefowicz et al. 2015); other cells have no forget gate."""
+    if forget_bias is not None and model.cell == "lstm":
+        set_forget_bias(model.rnn, forget_bias)
 
 
 def _hidden(model: str, hidden_size: int | None, reference_hidden: int, input_size: int, output_size: int) -> int:
@@ -51,6 +59,7 @@ def run_adding(config: AddingConfig) -> Result:
     x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)
     hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, 2, 1)
     model = SequenceModel(config.model, 2, hidden, 1)
+    _init_forget_bias(model, config.forget_bias)
     g = torch.Generator().manual_seed(config.seed)
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
@@ -94,6 +103,8 @@ class CopyConfig:
     clip_grad_norm: float = 1.0            # gradient clipping threshold
     n_test: int = 1000                     # held-out sequences
     eval_every: int = 100                  # steps between evaluations
+    stop_at: float | None = None           # stop early once test recall accuracy is above this
+    forget_bias: float | None = None       # LSTM only: initial forget-gate bias (None: torch's default init)
     progress: bool = True                  # show a progress bar
 
 
@@ -105,6 +116,7 @@ def run_copy(config: CopyConfig) -> Result:
     vocab = config.n_symbols + 2
     hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, vocab, vocab)
     model = SequenceModel(config.model, vocab, hidden, vocab, vocab_size=vocab, many_to_one=False)
+    _init_forget_bias(model, config.forget_bias)
     g = torch.Generator().manual_seed(config.seed)
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,11 +133,13 @@ def run_copy(config: CopyConfig) -> Result:
         return {"test_loss": nn.functional.cross_entropy(logits.flatten(0, 1), y_test.flatten()).item(),
                 "accuracy": (recall == y_test[:, -config.length:]).float().mean().item()}
 
+    callbacks = ([EarlyStopping("accuracy", mode="max", target=config.stop_at)]
+                 if config.stop_at is not None else [])
     history = train(model, batch, loss_fn,
                     TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=config.clip_grad_norm,
                                  eval_every=config.eval_every, progress=config.progress,
                                  desc=f"copy delay={config.delay} {config.model}"),
-                    evaluate=evaluate)
+                    evaluate=evaluate, callbacks=callbacks)
     metrics = {"accuracy": history.last("accuracy"),
                "baseline_accuracy": 1.0 / config.n_symbols,
                "test_loss": history.last("test_loss"),
