@@ -1,0 +1,152 @@
+"""The forecasting discipline: chronological splits, a scaler fitted on the past only, windows, walk-forward.
+
+A forecast made at *origin* `o` sees the values `y[o-L+1 .. o]` (the lookback `L`) and predicts
+`y[o+1 .. o+H]` (the horizon `H`). Three rules keep the evaluation honest (Hyndman & Athanasopoulos,
+"Forecasting: Principles and Practice", 3rd ed. 2021, ch. 5.8 and 5.10):
+
+1. split in time, never at random: train = the oldest part, then validation, then test;
+2. fit every statistic (the scaler's mean and standard deviation, the models' weights) on the training part;
+3. a training window lies entirely inside the training part (inputs AND targets), and a test forecast is
+   evaluated at every origin of the test period in turn ("walk-forward" / rolling origin), using only values
+   up to its origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rnnlab.validate import check_array, check_float, check_int
+
+
+@dataclass(frozen=True)
+class Split:
+    """Chronological split of n values: train [0, train_end), val [train_end, val_end), test [val_end, n)."""
+
+    train_end: int  # first index after the training part
+    val_end: int    # first index after the validation part (= first test index)
+    n: int          # series length
+
+    @property
+    def parts(self) -> dict[str, tuple[int, int]]:
+        """{'train': (start, end), 'val': ..., 'test': ...} as half-open index ranges."""
+        return {"train": (0, self.train_end), "val": (self.train_end, self.val_end), "test": (self.val_end, self.n)}
+
+
+def chronological_split(n: int, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Split:
+    """Split indices 0..n-1 in time order: the last `test_fraction` is test, the part before it validation."""
+    check_int(n, "n", minimum=3)
+    check_float(val_fraction, "val_fraction", minimum=0.0, maximum=0.9)
+    check_float(test_fraction, "test_fraction", minimum=0.0, maximum=0.9, strict_minimum=True)
+    if val_fraction + test_fraction >= 1.0:
+        raise ValueError(f"val_fraction + test_fraction must be < 1, got {val_fraction + test_fraction}")
+    n_test = max(1, int(round(n * test_fraction)))
+    n_val = int(round(n * val_fraction))
+    train_end = n - n_test - n_val
+    if train_end < 2:
+        raise ValueError(f"a series of {n} values leaves {train_end} for training; use a longer series")
+    return Split(train_end=train_end, val_end=n - n_test, n=n)
+
+
+@dataclass
+class Scaler:
+    """Standardise with the mean and standard deviation of the TRAINING values only: z = (y - mean) / std."""
+
+    mean: float = 0.0  # mean of the training values
+    std: float = 1.0   # standard deviation of the training values (1 when they are constant)
+
+    @classmethod
+    def fit(cls, train_values: np.ndarray) -> Scaler:
+        """Fit on the training part: `Scaler.fit(y[:split.train_end])`."""
+        check_array(train_values, "train_values", ndim=1, finite=True)
+        values = np.asarray(train_values, dtype=float)
+        std = float(values.std())
+        return cls(mean=float(values.mean()), std=std if std > 0 else 1.0)
+
+    def transform(self, y: np.ndarray) -> np.ndarray:
+        return (np.asarray(y, dtype=float) - self.mean) / self.std
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        return np.asarray(z, dtype=float) * self.std + self.mean
+
+
+def origins(start: int, end: int, lookback: int, horizon: int, stride: int = 1) -> np.ndarray:
+    """Every forecast origin `o` whose lookback and horizon both lie in [start, end):
+    o - lookback + 1 >= start and o + horizon <= end - 1."""
+    check_int(lookback, "lookback", minimum=1)
+    check_int(horizon, "horizon", minimum=1)
+    check_int(stride, "stride", minimum=1)
+    return np.arange(start + lookback - 1, end - horizon, stride)
+
+
+def make_windows(y: np.ndarray, origin_idx: np.ndarray, lookback: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut windows at the given origins. y: (n,) -> inputs (num, lookback), targets (num, horizon)."""
+    check_array(y, "y", ndim=1)
+    y = np.asarray(y, dtype=float)
+    origin_idx = np.asarray(origin_idx, dtype=int)
+    if origin_idx.size and (origin_idx.min() < lookback - 1 or origin_idx.max() + horizon >= len(y)):
+        raise ValueError(f"origins must lie in [{lookback - 1}, {len(y) - horizon - 1}] for a series of {len(y)} "
+                         f"values with lookback {lookback} and horizon {horizon}, got "
+                         f"[{origin_idx.min()}, {origin_idx.max()}]")
+    past = origin_idx[:, None] + np.arange(-lookback + 1, 1)[None, :]   # (num, lookback) indices
+    future = origin_idx[:, None] + np.arange(1, horizon + 1)[None, :]  # (num, horizon) indices
+    return y[past], y[future]
+
+
+class WindowDataset(torch.utils.data.Dataset):
+    """(lookback, horizon) windows of a 1-D series whose inputs and targets all lie in [start, end).
+
+    Item i: x (lookback, 1) float32, y (horizon,) float32. Build the training set with
+    `WindowDataset(z, L, H, 0, split.train_end)`: no value at or after `train_end` can enter it.
+    """
+
+    def __init__(self, y: np.ndarray, lookback: int, horizon: int, start: int = 0, end: int | None = None,
+                 stride: int = 1) -> None:
+        check_array(y, "y", ndim=1, finite=True)
+        end = len(y) if end is None else check_int(end, "end", minimum=1, maximum=len(y))
+        check_int(start, "start", minimum=0, maximum=end - 1)
+        self.origins = origins(start, end, lookback, horizon, stride)
+        if self.origins.size == 0:
+            raise ValueError(f"the range [{start}, {end}) has {end - start} values: too short for a window of "
+                             f"lookback {lookback} + horizon {horizon} = {lookback + horizon}")
+        x, t = make_windows(np.asarray(y), self.origins, lookback, horizon)
+        self.x = torch.tensor(x, dtype=torch.float32).unsqueeze(-1)  # (num, lookback, 1)
+        self.y = torch.tensor(t, dtype=torch.float32)                # (num, horizon)
+
+    def __len__(self) -> int:
+        return len(self.origins)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.x[i], self.y[i]
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
+        """A zero-argument batch factory for rnnlab.train: random windows, drawn with `generator`."""
+        check_int(batch_size, "batch_size", minimum=1)
+
+        def batch() -> tuple[torch.Tensor, torch.Tensor]:
+            idx = torch.randint(0, len(self), (batch_size,), generator=generator)
+            return self.x[idx], self.y[idx]
+
+        return batch
+
+
+def walk_forward(forecast: Callable[[np.ndarray], np.ndarray], y: np.ndarray, lookback: int, horizon: int,
+                 start: int, end: int | None = None, stride: int = 1) -> dict[str, np.ndarray]:
+    """Walk-forward (rolling-origin) evaluation over the period [start, end).
+
+    At every origin o with o+1 >= start and o+horizon < end, call `forecast(past)` with past (num, lookback),
+    the values y[o-L+1..o], which may reach back before `start` (the past is known), never beyond o.
+    Returns {'origins': (num,), 'inputs': (num, lookback), 'targets': (num, horizon), 'predictions': (...)}.
+    """
+    check_array(y, "y", ndim=1)
+    end = len(y) if end is None else end
+    check_int(start, "start", minimum=lookback, maximum=end - horizon)
+    o = np.arange(start - 1, end - horizon, stride)  # the first target is y[start]
+    inputs, targets = make_windows(np.asarray(y), o, lookback, horizon)
+    predictions = np.asarray(forecast(inputs), dtype=float)
+    if predictions.shape[:2] != targets.shape:
+        raise ValueError(f"forecast must return shape {targets.shape} (origins, horizon), got {predictions.shape}")
+    return {"origins": o, "inputs": inputs, "targets": targets, "predictions": predictions}
