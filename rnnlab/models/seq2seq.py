@@ -1,0 +1,355 @@
+"""Sequence-to-sequence translation with GRUs: encoder, decoder, attention, greedy and beam search.
+
+- Encoder-decoder without attention (Cho et al. 2014; Sutskever, Vinyals & Le 2014): the decoder sees the
+  source only through one fixed context vector, the encoder's final state (the bottleneck).
+- Additive attention (Bahdanau, Cho & Bengio 2015, "RNNsearch"): score(s, h_j) = v^T tanh(W s + U h_j), with
+  the decoder's previous state s and every encoder state h_j; the context is the weighted sum of the h_j.
+- Dot-product ("general") attention (Luong, Pham & Manning 2015): score(s, h_j) = s^T W h_j / sqrt(d).
+- Padded source positions get weight exactly 0 (masking), so padding a batch changes nothing.
+- Greedy search and batched beam search with length normalisation (score / length^alpha, as in Wu et al.
+  2016 with a simpler penalty), over any `step_fn`, so tests can run them on a hand-made toy model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from rnnlab.validate import check_array, check_choice, check_float, check_int
+
+ATTENTIONS = ["additive", "dot", "none"]
+StepFn = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]
+
+
+def lengths_to_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """lengths (batch,) -> mask (batch, max_len), True at real tokens, False at padding."""
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]  # (batch, max_len)
+
+
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last axis that gives weight exactly 0 where `mask` is False.
+
+    scores, mask: (batch, src_len). Each row needs at least one True in `mask`.
+    """
+    if scores.shape != mask.shape:
+        raise ValueError(f"scores {tuple(scores.shape)} and mask {tuple(mask.shape)} must have the same shape")
+    if not bool(mask.any(-1).all()):
+        raise ValueError("every row of the mask needs at least one real (True) position")
+    return scores.masked_fill(~mask, float("-inf")).softmax(-1)
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau attention: e_j = v^T tanh(W_q q + W_k k_j); weights = masked softmax(e); context = sum_j w_j k_j.
+
+    query: (batch, query_size) the decoder state; keys: (batch, src_len, key_size) the encoder states.
+    """
+
+    def __init__(self, query_size: int, key_size: int, attention_size: int) -> None:
+        super().__init__()
+        self.W_q = nn.Linear(check_int(query_size, "query_size", minimum=1),
+                             check_int(attention_size, "attention_size", minimum=1), bias=False)
+        self.W_k = nn.Linear(check_int(key_size, "key_size", minimum=1), attention_size)
+        self.v = nn.Linear(attention_size, 1, bias=False)
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        """W_k k_j for every source position, computed once per sentence: (batch, src_len, attention_size)."""
+        return self.W_k(keys)
+
+    def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor,
+                projected_keys: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> context (batch, key_size), weights (batch, src_len)."""
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys     # (batch, src_len, A)
+        scores = self.v(torch.tanh(self.W_q(query)[:, None, :] + pk)).squeeze(-1)      # (batch, src_len)
+        weights = masked_softmax(scores, mask)                                           # (batch, src_len)
+        context = torch.bmm(weights[:, None, :], keys).squeeze(1)                       # (batch, key_size)
+        return context, weights
+
+
+class DotProductAttention(nn.Module):
+    """Luong 'general' attention: e_j = q^T W k_j / sqrt(query_size); the rest as in AdditiveAttention."""
+
+    def __init__(self, query_size: int, key_size: int, attention_size: int | None = None) -> None:
+        super().__init__()
+        self.W = nn.Linear(check_int(key_size, "key_size", minimum=1),
+                           check_int(query_size, "query_size", minimum=1), bias=False)
+        self.scale = 1.0 / math.sqrt(query_size)
+
+    def project_keys(self, keys: torch.Tensor) -> torch.Tensor:
+        return self.W(keys)                                                              # (batch, src_len, Q)
+
+    def forward(self, query: torch.Tensor, keys: torch.Tensor, mask: torch.Tensor,
+                projected_keys: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        pk = self.project_keys(keys) if projected_keys is None else projected_keys      # (batch, src_len, Q)
+        scores = torch.bmm(pk, query[:, :, None]).squeeze(-1) * self.scale              # (batch, src_len)
+        weights = masked_softmax(scores, mask)
+        context = torch.bmm(weights[:, None, :], keys).squeeze(1)                       # (batch, key_size)
+        return context, weights
+
+
+class Encoder(nn.Module):
+    """Embedding -> (bidirectional) nn.GRU over the packed source, so padding never enters the states.
+
+    src: (batch, src_len) ids, lengths: (batch,) -> outputs (batch, src_len, output_size) (zeros at padding),
+    final (batch, output_size): the last forward state and the first backward state, concatenated.
+    """
+
+    def __init__(self, vocab_size: int, embedding_size: int, hidden_size: int, bidirectional: bool = True) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=0)
+        self.rnn = nn.GRU(embedding_size, hidden_size, batch_first=True, bidirectional=bidirectional)
+        self.output_size = hidden_size * (2 if bidirectional else 1)
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        emb = self.embedding(src)                                                        # (batch, src_len, E)
+        packed = pack_padded_sequence(emb, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, h = self.rnn(packed)                                                        # h: (dirs, batch, H)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.shape[1])  # (batch, src_len, D*H)
+        final = torch.cat(list(h), dim=-1)                                               # (batch, D*H)
+        return out, final
+
+
+@dataclass
+class Memory:
+    """What the decoder reads from the source at every step."""
+
+    outputs: torch.Tensor                  # encoder states (batch, src_len, C)
+    mask: torch.Tensor                     # (batch, src_len), True at real tokens
+    final: torch.Tensor                    # the fixed context of the no-attention model (batch, C)
+    projected: torch.Tensor | None = None  # attention keys projected once (batch, src_len, A)
+
+    def repeat(self, k: int) -> Memory:
+        """Each sentence k times in a row (for beam search): batch -> batch * k."""
+        def rep(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.repeat_interleave(k, dim=0)
+        return Memory(rep(self.outputs), rep(self.mask), rep(self.final), rep(self.projected))
+
+
+@dataclass
+class Seq2SeqConfig:
+    src_vocab_size: int                    # source vocabulary size (with specials)
+    tgt_vocab_size: int                    # target vocabulary size (with specials)
+    embedding_size: int = 64               # token embedding size, both sides
+    hidden_size: int = 128                 # GRU units (encoder: per direction; decoder)
+    attention: str = "additive"            # 'additive' (Bahdanau), 'dot' (Luong) or 'none' (fixed context)
+    attention_size: int = 128              # size of the additive attention's hidden layer
+    bidirectional: bool = True             # bidirectional encoder
+
+    def __post_init__(self) -> None:
+        check_int(self.src_vocab_size, "src_vocab_size", minimum=5)
+        check_int(self.tgt_vocab_size, "tgt_vocab_size", minimum=5)
+        check_int(self.embedding_size, "embedding_size", minimum=1)
+        check_int(self.hidden_size, "hidden_size", minimum=1)
+        check_int(self.attention_size, "attention_size", minimum=1)
+        check_choice(self.attention, "attention", ATTENTIONS)
+
+
+class Seq2Seq(nn.Module):
+    """GRU encoder -> GRU decoder, with additive, dot-product or no attention.
+
+    Decoder step (Bahdanau 2015, appendix A): c_i = attend(s_{i-1}, h_1..h_S) (or the encoder's final state
+    when there is no attention); s_i = GRU([embed(y_{i-1}); c_i], s_{i-1}); logits = W_o [s_i; c_i; embed(y_{i-1})].
+    Token ids: 0 is <pad>; `bos_id` and `eos_id` are the target vocabulary's.
+    """
+
+    def __init__(self, config: Seq2SeqConfig, bos_id: int = 2, eos_id: int = 3) -> None:
+        super().__init__()
+        self.config, self.bos_id, self.eos_id = config, bos_id, eos_id
+        c = config
+        self.encoder = Encoder(c.src_vocab_size, c.embedding_size, c.hidden_size, c.bidirectional)
+        C = self.encoder.output_size
+        self.bridge = nn.Linear(C, c.hidden_size)                      # encoder final -> decoder initial state
+        self.attention: nn.Module | None = {
+            "additive": lambda: AdditiveAttention(c.hidden_size, C, c.attention_size),
+            "dot": lambda: DotProductAttention(c.hidden_size, C),
+            "none": lambda: None}[c.attention]()
+        self.embedding = nn.Embedding(c.tgt_vocab_size, c.embedding_size, padding_idx=0)
+        self.cell = nn.GRUCell(c.embedding_size + C, c.hidden_size)
+        self.out = nn.Linear(c.hidden_size + C + c.embedding_size, c.tgt_vocab_size)
+
+    def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
+        """-> the Memory and the decoder's initial state (batch, hidden)."""
+        check_array(src, "src", shape=("batch", "src_len"), integer=True)
+        check_array(lengths, "lengths", shape=(src.shape[0],), integer=True)
+        if int(lengths.min()) < 1 or int(lengths.max()) > src.shape[1]:
+            raise ValueError(f"lengths must lie in [1, {src.shape[1]}], got [{int(lengths.min())}, "
+                             f"{int(lengths.max())}]")
+        outputs, final = self.encoder(src, lengths)
+        mask = lengths_to_mask(lengths.to(src.device), src.shape[1])                     # (batch, src_len)
+        projected = self.attention.project_keys(outputs) if self.attention is not None else None
+        return Memory(outputs, mask, final, projected), torch.tanh(self.bridge(final))
+
+    def step(self, y_prev: torch.Tensor, h: torch.Tensor,
+             memory: Memory) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """One decoder step. y_prev: (batch,) ids, h: (batch, hidden) ->
+        logits (batch, vocab), new h (batch, hidden), attention weights (batch, src_len) or None."""
+        e = self.embedding(y_prev)                                                       # (batch, E)
+        if self.attention is not None:
+            context, weights = self.attention(h, memory.outputs, memory.mask, memory.projected)  # (batch, C)
+        else:
+            context, weights = memory.final, None                                       # the bottleneck
+        h = self.cell(torch.cat([e, context], -1), h)                                    # (batch, hidden)
+        logits = self.out(torch.cat([h, context, e], -1))                                # (batch, vocab)
+        return logits, h, weights
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor, tgt_in: torch.Tensor,
+                teacher_forcing: float = 1.0,
+                generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Decode along `tgt_in` (batch, tgt_len), which starts with <bos>.
+
+        teacher_forcing: probability of feeding the true previous token; 0.0 feeds the model's own greedy
+        prediction at every step (free running, as at test time).
+        -> logits (batch, tgt_len, vocab), attention weights (batch, tgt_len, src_len) or None.
+        """
+        check_float(teacher_forcing, "teacher_forcing", minimum=0.0, maximum=1.0)
+        check_array(tgt_in, "tgt_in", shape=(src.shape[0], "tgt_len"), integer=True)
+        memory, h = self.encode(src, lengths)
+        logits, weights, y = [], [], tgt_in[:, 0]
+        for t in range(tgt_in.shape[1]):
+            step_logits, h, w = self.step(y, h, memory)
+            logits.append(step_logits)
+            weights.append(w)
+            if t + 1 < tgt_in.shape[1]:
+                if teacher_forcing >= 1.0:
+                    y = tgt_in[:, t + 1]
+                else:
+                    own = step_logits.argmax(-1)
+                    use_true = torch.rand(own.shape, generator=generator) < teacher_forcing
+                    y = torch.where(use_true.to(own.device), tgt_in[:, t + 1], own)
+        attn = torch.stack(weights, 1) if weights[0] is not None else None               # (batch, tgt, src)
+        return torch.stack(logits, 1), attn                                              # (batch, tgt, vocab)
+
+    def step_fn(self, memory: Memory) -> StepFn:
+        """The decoder as a `step_fn(tokens, h) -> (log_probs, h, weights)` for greedy/beam search."""
+        def fn(tokens: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+            logits, h, w = self.step(tokens, h, memory)
+            return logits.log_softmax(-1), h, w
+        return fn
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+@dataclass
+class SearchResult:
+    """Best hypothesis per sentence."""
+
+    tokens: torch.Tensor            # (batch, steps) ids; read each row up to its first <eos>
+    log_prob: torch.Tensor          # (batch,) sum of token log-probabilities, <eos> included
+    length: torch.Tensor            # (batch,) tokens generated, <eos> included
+    weights: torch.Tensor | None    # (batch, steps, src_len) attention weights, or None
+
+    def score(self, length_penalty: float = 0.0) -> torch.Tensor:
+        """Length-normalised score log_prob / length^alpha (alpha=0: the plain log-probability)."""
+        return self.log_prob / self.length.clamp(min=1).float() ** length_penalty
+
+
+def greedy_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_id: int, eos_id: int,
+                  max_len: int) -> SearchResult:
+    """Pick the most likely token at every step until <eos> (or `max_len` tokens)."""
+    check_int(max_len, "max_len", minimum=1)
+    y = torch.full((batch_size,), bos_id, dtype=torch.long, device=state.device)
+    done = torch.zeros(batch_size, dtype=torch.bool, device=state.device)
+    log_prob = torch.zeros(batch_size, device=state.device)
+    length = torch.zeros(batch_size, dtype=torch.long, device=state.device)
+    tokens, weights = [], []
+    for _ in range(max_len):
+        logp, state, w = step_fn(y, state)                                               # (batch, vocab)
+        best, y = logp.max(-1)                                                           # (batch,)
+        log_prob = log_prob + torch.where(done, torch.zeros_like(best), best)
+        length = length + (~done).long()
+        y = torch.where(done, torch.full_like(y, eos_id), y)
+        tokens.append(y)
+        weights.append(w)
+        done = done | (y == eos_id)
+        if bool(done.all()):
+            break
+    w = torch.stack(weights, 1) if weights[0] is not None else None                     # (batch, steps, src)
+    return SearchResult(torch.stack(tokens, 1), log_prob, length, w)
+
+
+def beam_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_id: int, eos_id: int,
+                max_len: int, beam_width: int = 5, length_penalty: float = 1.0) -> SearchResult:
+    """Batched beam search: keep the `beam_width` best partial translations of each sentence.
+
+    `state` holds batch_size * beam_width rows (each sentence's row repeated beam_width times in a row);
+    step_fn(tokens (N,), state (N, ...)) -> (log_probs (N, vocab), state, weights (N, src_len) or None).
+    Hypotheses are ranked by log_prob / length^length_penalty (0: no normalisation); a finished hypothesis
+    keeps its score and competes with the unfinished ones. beam_width=1 is greedy search.
+    """
+    K = check_int(beam_width, "beam_width", minimum=1)
+    B = check_int(batch_size, "batch_size", minimum=1)
+    check_int(max_len, "max_len", minimum=1)
+    alpha = check_float(length_penalty, "length_penalty", minimum=0.0)
+    if state.shape[0] != B * K:
+        raise ValueError(f"state must have batch_size * beam_width = {B * K} rows, got {state.shape[0]}")
+    dev = state.device
+    scores = torch.full((B, K), float("-inf"), device=dev)
+    scores[:, 0] = 0.0                                           # at the start only one hypothesis is alive
+    length = torch.zeros(B, K, dtype=torch.long, device=dev)
+    done = torch.zeros(B, K, dtype=torch.bool, device=dev)
+    tokens = torch.zeros(B, K, 0, dtype=torch.long, device=dev)
+    weights: torch.Tensor | None = None
+    y = torch.full((B * K,), bos_id, dtype=torch.long, device=dev)
+    offset = (torch.arange(B, device=dev) * K)[:, None]         # (B, 1): first row of each sentence
+    for t in range(max_len):
+        logp, state, w = step_fn(y, state)                       # (B*K, V)
+        V = logp.shape[-1]
+        logp = logp.view(B, K, V)                                 # (B, K, V)
+        finished_row = torch.full((V,), float("-inf"), device=dev)
+        finished_row[eos_id] = 0.0                                # a finished hypothesis can only stay as it is
+        logp = torch.where(done[..., None], finished_row, logp)
+        cand = scores[..., None] + logp                           # (B, K, V)
+        cand_len = (length + (~done).long())[..., None].expand(B, K, V)
+        ranked = cand / cand_len.clamp(min=1).float() ** alpha
+        _, idx = ranked.reshape(B, K * V).topk(K, dim=-1)        # (B, K)
+        beam, tok = idx // V, idx % V                            # which parent, which token
+        scores = cand.reshape(B, K * V).gather(1, idx)
+        length = cand_len.reshape(B, K * V).gather(1, idx)
+        done = done.gather(1, beam) | (tok == eos_id)
+        tokens = torch.cat([tokens.gather(1, beam[..., None].expand(B, K, t)), tok[..., None]], -1)
+        rows = (offset + beam).reshape(-1)                        # (B*K,) parent rows
+        state = state.index_select(0, rows)
+        if w is not None:
+            w = w.view(B, K, 1, -1)
+            prev = weights.gather(1, beam[..., None, None].expand(B, K, t, w.shape[-1])) if t else w[:, :, :0]
+            weights = torch.cat([prev, w.gather(1, beam[..., None, None].expand(B, K, 1, w.shape[-1]))], 2)
+        y = tok.reshape(-1)
+        if bool(done.all()):
+            break
+    final = scores / length.clamp(min=1).float() ** alpha        # (B, K)
+    best = final.argmax(-1)                                       # (B,)
+    pick = best[:, None]
+    out_weights = None
+    if weights is not None:
+        out_weights = weights.gather(1, pick[..., None, None].expand(B, 1, *weights.shape[2:])).squeeze(1)
+    return SearchResult(tokens.gather(1, pick[..., None].expand(B, 1, tokens.shape[-1])).squeeze(1),
+                        scores.gather(1, pick).squeeze(1), length.gather(1, pick).squeeze(1), out_weights)
+
+
+@torch.no_grad()
+def translate_ids(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, *, method: str = "greedy",
+                  beam_width: int = 5, length_penalty: float = 1.0, max_len: int | None = None) -> SearchResult:
+    """Translate a padded batch of source ids with greedy or beam search (model in eval mode).
+
+    max_len defaults to 2 * longest source + 5 tokens.
+    """
+    check_choice(method, "method", ["greedy", "beam"])
+    was_training = model.training
+    model.eval()
+    memory, h = model.encode(src, lengths)
+    max_len = max_len if max_len is not None else 2 * src.shape[1] + 5
+    B = src.shape[0]
+    if method == "greedy":
+        result = greedy_search(model.step_fn(memory), h, B, bos_id=model.bos_id, eos_id=model.eos_id,
+                               max_len=max_len)
+    else:
+        K = check_int(beam_width, "beam_width", minimum=1)
+        result = beam_search(model.step_fn(memory.repeat(K)), h.repeat_interleave(K, dim=0), B,
+                             bos_id=model.bos_id, eos_id=model.eos_id, max_len=max_len, beam_width=K,
+                             length_penalty=length_penalty)
+    model.train(was_training)
+    return result
