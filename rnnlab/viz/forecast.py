@@ -1,0 +1,108 @@
+"""Forecasting figures: the series with its split, autocorrelation, a forecast with its interval, lag plots."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from rnnlab.validate import check_array, check_int
+
+
+def autocorrelation(y: np.ndarray, max_lag: int) -> np.ndarray:
+    """Sample autocorrelation r_0..r_max_lag of a 1-D series (r_0 = 1)."""
+    check_array(y, "y", ndim=1, finite=True)
+    check_int(max_lag, "max_lag", minimum=1, maximum=len(y) - 1)
+    y = np.asarray(y, dtype=float) - np.mean(y)
+    denom = float((y * y).sum()) or 1.0
+    return np.array([float((y[k:] * y[:len(y) - k]).sum()) / denom for k in range(max_lag + 1)])
+
+
+def plot_series_split(dates: np.ndarray, y: np.ndarray, train_end: int, val_end: int, *, title: str = "",
+                      ylabel: str = "value", ax: plt.Axes | None = None) -> plt.Figure:
+    """The whole series, coloured by part: train, validation, test."""
+    check_array(y, "y", ndim=1)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9, 3))
+    for (a, b), name, colour in (((0, train_end), "train", "C0"), ((train_end, val_end), "validation", "C1"),
+                                 ((val_end, len(y)), "test", "C3")):
+        ax.plot(dates[a:b], y[a:b], lw=0.7, color=colour, label=name)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("date")
+    ax.legend(fontsize=8, loc="best")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_acf(series: Mapping[str, np.ndarray], max_lag: int, *, ax: plt.Axes | None = None) -> plt.Figure:
+    """Autocorrelation against lag for each named series, with the +-1.96/sqrt(n) band of white noise."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3))
+    n = min(len(v) for v in series.values())
+    for name, values in series.items():
+        ax.plot(np.arange(max_lag + 1), autocorrelation(values, max_lag), marker=".", ms=3, label=name)
+    ax.axhspan(-1.96 / np.sqrt(n), 1.96 / np.sqrt(n), color="grey", alpha=0.2, label="white-noise band")
+    ax.axhline(0, color="black", lw=0.5)
+    ax.set_xlabel("lag")
+    ax.set_ylabel("autocorrelation")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_forecast(dates: np.ndarray, truth: np.ndarray, forecasts: Mapping[str, np.ndarray], *,
+                  lower: np.ndarray | None = None, upper: np.ndarray | None = None, title: str = "",
+                  ylabel: str = "value",
+                  ax: plt.Axes | None = None) -> plt.Figure:
+    """Truth and one or more forecasts over the same dates, with an optional shaded interval [lower, upper]."""
+    check_array(truth, "truth", ndim=1)
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9, 3.2))
+    ax.plot(dates, truth, color="black", lw=1.2, label="truth")
+    if lower is not None and upper is not None:
+        ax.fill_between(dates, lower, upper, color="C0", alpha=0.25, label="80% interval")
+    for i, (name, values) in enumerate(forecasts.items()):
+        ax.plot(dates, values, lw=1.0, color=f"C{i}", label=name)
+    ax.set_title(title)
+    ax.set_xlabel("date")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_metric_by_horizon(table: Mapping[str, Mapping[int, float]], *, metric: str = "MAE",
+                           ax: plt.Axes | None = None) -> plt.Figure:
+    """One line per model: the metric (y) against the horizon (x); table[model][horizon] = value."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3.2))
+    for name, row in table.items():
+        hs = sorted(row)
+        ax.plot(hs, [row[h] for h in hs], marker="o", label=name)
+    ax.set_xlabel("horizon (steps ahead)")
+    ax.set_ylabel(metric)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_lag_correlation(forecast: np.ndarray, truth: np.ndarray, lags: Sequence[int] = range(-3, 4), *,
+                         ax: plt.Axes | None = None) -> plt.Figure:
+    """Correlation of the forecast at t with the truth at t - lag: a peak at lag 1 means 'a lagged copy'."""
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5, 3))
+    lags = list(lags)
+    ax.bar(lags, [lagged_correlation(forecast, truth, k) for k in lags], color="C0")
+    ax.set_xlabel("lag k: forecast(t) against truth(t - k)")
+    ax.set_ylabel("correlation")
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def lagged_correlation(forecast: np.ndarray, truth: np.ndarray, lag: int) -> float:
+    """Pearson correlation of forecast[t] with truth[t - lag] over the overlapping times."""
+    check_array(forecast, "forecast", ndim=1)
+    check_array(truth, "truth", shape=(len(forecast),))
+    f, t = np.asarray(forecast, dtype=float), np.asarray(truth, dtype=float)
+    if lag > 0:
+        f, t = f[lag:], t[:-lag]
+    elif lag < 0:
+        f, t = f[:lag], t[-lag:]
+    return float(np.corrcoef(f, t)[0, 1])
