@@ -1,0 +1,91 @@
+"""Beyond classic RNNs: the adding problem of notebook 04, learned by a causal Transformer (no recurrence) and by
+minGRU / minLSTM (a recurrence trained with a parallel scan).
+
+The protocol is that of `adding` in rnnlab.experiments.long_range (same data, same held-out set, same
+metrics), so the numbers line up with the RNN, LSTM and GRU in one table.
+References: Vaswani et al. 2017; Feng et al. 2024 ("Were RNNs All We Needed?").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from rnnlab.data.synthetic import ADDING_BASELINE_MSE, adding_problem
+from rnnlab.experiments.long_range import TEST_SEED
+from rnnlab.experiments.registry import Result, experiment
+from rnnlab.models.attention import TransformerConfig, TransformerRegressor
+from rnnlab.models.scan import MinRNNRegressor
+from rnnlab.train import EarlyStopping, TrainConfig, train
+from rnnlab.utils import seed_everything
+from rnnlab.validate import check_int
+
+MODELS = ["transformer", "mingru", "minlstm"]
+
+
+@dataclass
+class BeyondConfig:
+    model: str = field(default="transformer", metadata={"choices": MODELS, "help": "architecture"})
+    T: int = field(default=100, metadata={"help": "sequence length"})
+    seed: int = 0                          # seeds initialisation and training batches
+    d_model: int = 32                      # transformer width
+    n_heads: int = 2                       # transformer attention heads
+    n_layers: int = 1                      # transformer blocks, or stacked minGRU/minLSTM layers
+    hidden_size: int = 32                  # minGRU/minLSTM state size
+    batch_size: int = 128                  # sequences per step
+    steps: int = 1500                      # optimisation steps (the budget)
+    lr: float = 3e-3                       # Adam learning rate
+    clip_grad_norm: float = 1.0            # gradient clipping threshold
+    n_test: int = 1000                     # held-out sequences
+    eval_every: int = 100                  # steps between evaluations
+    stop_at: float | None = None           # stop early once test MSE is below this
+    progress: bool = True                  # show a progress bar
+
+
+def build_model(config: BeyondConfig) -> nn.Module:
+    """The model named by `config.model`, for 2 input channels and 1 output."""
+    check_int(config.n_layers, "n_layers", minimum=1)
+    if config.model == "transformer":
+        return TransformerRegressor(2, 1, TransformerConfig(d_model=config.d_model, n_heads=config.n_heads,
+                                                            d_ff=2 * config.d_model, n_layers=config.n_layers))
+    if config.model in ("mingru", "minlstm"):
+        return MinRNNRegressor(config.model, 2, config.hidden_size, 1, num_layers=config.n_layers)
+    raise ValueError(f"model must be one of {MODELS}, got {config.model!r}")
+
+
+@experiment("beyond", BeyondConfig,
+            help="the adding problem without classic recurrence: transformer, mingru, minlstm "
+                 "(metrics: test_mse, baseline_mse)")
+def run_beyond(config: BeyondConfig) -> Result:
+    seed_everything(config.seed)
+    x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)
+    model = build_model(config)
+    g = torch.Generator().manual_seed(config.seed)
+
+    def batch() -> tuple[torch.Tensor, torch.Tensor]:
+        return adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
+
+    def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        x, y = batch
+        return nn.functional.mse_loss(model(x), y)
+
+    def evaluate(model: nn.Module) -> dict[str, float]:
+        with torch.no_grad():
+            return {"test_mse": nn.functional.mse_loss(model(x_test), y_test).item()}
+
+    callbacks = [EarlyStopping("test_mse", target=config.stop_at)] if config.stop_at is not None else []
+    history = train(model, batch, loss_fn,
+                    TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=config.clip_grad_norm,
+                                eval_every=config.eval_every, progress=config.progress,
+                                desc=f"adding T={config.T} {config.model}"),
+                    evaluate=evaluate, callbacks=callbacks)
+    metrics = {"test_mse": history.last("test_mse"),
+               "baseline_mse": nn.functional.mse_loss(torch.ones_like(y_test), y_test).item(),
+               "best_test_mse": float(history.metric("test_mse")[1].min()),
+               "parameters": sum(p.numel() for p in model.parameters()),
+               "steps": history.steps[-1],
+               "train_seconds": history.seconds}
+    return Result(metrics=metrics, config=config, model=model, history=history,
+                  extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})

@@ -1,0 +1,154 @@
+import pytest
+import torch
+
+from rnnlab.models.scan import (
+    MinGRUCell,
+    MinLSTMCell,
+    MinRNN,
+    MinRNNRegressor,
+    g,
+    linear_scan_sequential,
+    log_g,
+    parallel_scan_log,
+)
+
+
+def test_g_is_positive_continuous_and_log_g_is_its_log():
+    x = torch.linspace(-30, 30, 2001, dtype=torch.float64)
+    assert (g(x) > 0).all()
+    assert torch.allclose(g(torch.tensor([0.0])), torch.tensor([0.5]))
+    assert torch.allclose(g(torch.tensor([-1e-7])), torch.tensor([0.5]), atol=1e-6)  # continuous at 0
+    assert torch.allclose(log_g(x), g(x).log())
+    assert torch.isfinite(log_g(torch.tensor([-200.0]))).all()  # no log(0) for very negative inputs
+
+
+def test_parallel_scan_equals_the_loop_by_hand_and_in_float64():
+    # by hand: a = 1/2, b = 1 -> h = 1, 1.5, 1.75
+    a = torch.full((1, 3, 1), 0.5)
+    b = torch.ones(1, 3, 1)
+    assert torch.allclose(parallel_scan_log(a.log(), b.log()).flatten(), torch.tensor([1.0, 1.5, 1.75]))
+    assert torch.allclose(linear_scan_sequential(a, b).flatten(), torch.tensor([1.0, 1.5, 1.75]))
+    gen = torch.Generator().manual_seed(0)
+    a = torch.rand(3, 200, 5, generator=gen, dtype=torch.float64)
+    b = torch.rand(3, 200, 5, generator=gen, dtype=torch.float64)
+    h0 = torch.rand(3, 5, generator=gen, dtype=torch.float64) + 0.1
+    assert torch.allclose(parallel_scan_log(a.log(), b.log()), linear_scan_sequential(a, b), atol=1e-12)
+    assert torch.allclose(parallel_scan_log(a.log(), b.log(), h0.log()), linear_scan_sequential(a, b, h0),
+                          atol=1e-12)
+
+
+def test_parallel_scan_gradients_match_the_loop():
+    gen = torch.Generator().manual_seed(1)
+    a = torch.rand(2, 30, 4, generator=gen, dtype=torch.float64).requires_grad_()
+    b = torch.rand(2, 30, 4, generator=gen, dtype=torch.float64).requires_grad_()
+    w = torch.randn(2, 30, 4, generator=gen, dtype=torch.float64)
+    ga, gb = torch.autograd.grad((parallel_scan_log(a.log(), b.log()) * w).sum(), (a, b))
+    ra, rb = torch.autograd.grad((linear_scan_sequential(a, b) * w).sum(), (a, b))
+    assert torch.allclose(ga, ra, atol=1e-10) and torch.allclose(gb, rb, atol=1e-10)
+
+
+def test_parallel_scan_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="log_b must have shape"):
+        parallel_scan_log(torch.zeros(2, 5, 3), torch.zeros(2, 4, 3))
+    with pytest.raises(ValueError, match="log_a must have 3 dimensions"):
+        parallel_scan_log(torch.zeros(5, 3), torch.zeros(5, 3))
+    with pytest.raises(ValueError, match="log_h0 must have shape"):
+        parallel_scan_log(torch.zeros(2, 5, 3), torch.zeros(2, 5, 3), torch.zeros(3))
+
+
+def test_mingru_cell_by_hand():
+    cell = MinGRUCell(1, 1)
+    with torch.no_grad():
+        cell.linear_z.weight.fill_(0.0)
+        cell.linear_z.bias.fill_(0.0)    # z = 1/2
+        cell.linear_h.weight.fill_(1.0)
+        cell.linear_h.bias.fill_(0.0)    # h~ = g(x)
+    h = cell(torch.tensor([[2.0]]), torch.tensor([[1.0]]))
+    assert torch.allclose(h, torch.tensor([[0.5 * 1.0 + 0.5 * 2.5]]))
+    h = cell(torch.tensor([[-1.0]]), torch.tensor([[1.0]]))
+    assert torch.allclose(h, torch.tensor([[0.5 + 0.5 * torch.sigmoid(torch.tensor(-1.0)).item()]]))
+
+
+def test_minlstm_cell_normalises_its_gates():
+    cell = MinLSTMCell(1, 1)
+    with torch.no_grad():
+        for lin, bias in ((cell.linear_f, 2.0), (cell.linear_i, -1.0), (cell.linear_h, 0.0)):
+            lin.weight.fill_(0.0)
+            lin.bias.fill_(bias)
+    f, i = torch.sigmoid(torch.tensor(2.0)), torch.sigmoid(torch.tensor(-1.0))
+    h = cell(torch.tensor([[0.3]]), torch.tensor([[1.0]]))
+    assert torch.allclose(h, (f / (f + i) * 1.0 + i / (f + i) * 0.5).reshape(1, 1))
+
+
+@pytest.mark.parametrize("kind", ["mingru", "minlstm"])
+def test_layer_parallel_form_equals_sequential_form(kind):
+    torch.manual_seed(0)
+    layer = MinRNN(kind, 3, 6).double()
+    x = torch.randn(4, 80, 3, dtype=torch.float64)
+    h0 = torch.rand(4, 6, dtype=torch.float64) + 0.1
+    for init in (None, h0):
+        par, last_p = layer(x, init)
+        seq, last_s = layer(x, init, parallel=False)
+        assert par.shape == (4, 80, 6) and last_p.shape == (4, 6)
+        assert (par - seq).abs().max() < 1e-10
+        assert torch.equal(last_p, par[:, -1])
+    # float32, short sequence: within 1e-5
+    layer32 = MinRNN(kind, 3, 6)
+    x32 = torch.randn(2, 50, 3)
+    assert (layer32(x32)[0] - layer32(x32, parallel=False)[0]).abs().max() < 1e-5
+
+
+def test_layer_gradients_agree_between_forms():
+    torch.manual_seed(2)
+    layer = MinRNN("mingru", 2, 4).double()
+    x = torch.randn(3, 25, 2, dtype=torch.float64)
+    gp = torch.autograd.grad(layer(x)[0].sum(), list(layer.parameters()))
+    gs = torch.autograd.grad(layer(x, parallel=False)[0].sum(), list(layer.parameters()))
+    for a, b in zip(gp, gs, strict=True):
+        assert torch.allclose(a, b, atol=1e-9)
+
+
+def test_layer_rejects_bad_input():
+    layer = MinRNN("mingru", 3, 4)
+    with pytest.raises(ValueError, match=r"shape \(batch, time, 3\)"):
+        layer(torch.randn(2, 5, 2))
+    with pytest.raises(ValueError, match="h0 must be positive"):
+        layer(torch.randn(2, 5, 3), torch.zeros(2, 4))
+    with pytest.raises(ValueError, match="kind must be one of"):
+        MinRNN("gru", 3, 4)
+
+
+def test_regressor_shapes_forms_and_seeding():
+    torch.manual_seed(3)
+    a = MinRNNRegressor("minlstm", 2, 8, 1, num_layers=2)
+    torch.manual_seed(3)
+    b = MinRNNRegressor("minlstm", 2, 8, 1, num_layers=2)
+    x = torch.randn(5, 12, 2)
+    assert a(x).shape == (5, 1)
+    assert torch.equal(a(x), b(x))
+    assert torch.allclose(a(x), a(x, parallel=False), atol=1e-5)
+    with pytest.raises(ValueError, match="num_layers must be >= 1"):
+        MinRNNRegressor("mingru", 2, 8, 1, num_layers=0)
+
+
+def test_check_parallel_scan_verdicts(capsys, monkeypatch):
+    from rnnlab.checks.beyond import check_parallel_scan
+
+    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+    assert check_parallel_scan(parallel_scan_log)
+
+    def returns_log(log_a, log_b):
+        return parallel_scan_log(log_a, log_b).log()
+
+    def no_decay(log_a, log_b):
+        return torch.cumsum(log_b.exp(), dim=1)
+
+    def stub(log_a, log_b):
+        raise NotImplementedError("use cumsum and logcumsumexp")
+
+    assert not check_parallel_scan(returns_log)
+    assert "apply exp" in capsys.readouterr().out
+    assert not check_parallel_scan(no_decay)
+    assert "from t=1 on" in capsys.readouterr().out
+    assert not check_parallel_scan(stub)
+    assert "not done yet" in capsys.readouterr().out
