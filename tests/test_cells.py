@@ -185,3 +185,78 @@ def test_init_is_seeded():
     b = LSTMCell(2, 3).weight_hh.detach().clone()
     assert torch.equal(a, b)
     assert a.abs().max() <= 1 / 3**0.5
+
+
+# ---- exercise checks (rnnlab.checks.cells) ----
+
+def lstm_solution(x, h, c, W_ih, W_hh, b_ih, b_hh):
+    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def gru_solution(x, h, W_ih, W_hh, b_ih, b_hh):
+    i_r, i_z, i_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
+
+
+def test_checks_pass_the_solutions_and_explain_mistakes(capsys, monkeypatch):
+    from rnnlab.checks.cells import check_gru_cell, check_lstm_cell
+
+    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+    assert check_lstm_cell(lstm_solution) and check_gru_cell(gru_solution)
+    assert capsys.readouterr().out.count("passed") == 2
+
+    def lstm_wrong_order(x, h, c, W_ih, W_hh, b_ih, b_hh):  # i, g swapped
+        i, f, o, g = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+    assert not check_lstm_cell(lstm_wrong_order)
+    assert "h over time: values differ from the reference from t=0" in capsys.readouterr().out
+
+    def gru_reset_before(x, h, W_ih, W_hh, b_ih, b_hh):  # the other convention (Cho et al.'s paper)
+        i_r, i_z, i_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
+        h_r, h_z, _ = (h @ W_hh.T + b_hh).chunk(3, dim=1)
+        r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+        H = h.shape[1]
+        n = torch.tanh(i_n + (r * h) @ W_hh[2 * H:].T + b_hh[2 * H:])
+        return (1 - z) * n + z * h
+
+    assert not check_gru_cell(gru_reset_before)
+    assert "values differ" in capsys.readouterr().out
+
+    def lstm_no_bias_hh(x, h, c, W_ih, W_hh, b_ih, b_hh):
+        return lstm_solution(x, h, c, W_ih, W_hh, b_ih, torch.zeros_like(b_hh))
+
+    assert not check_lstm_cell(lstm_no_bias_hh)
+    assert "values differ" in capsys.readouterr().out
+
+    def detached(x, h, W_ih, W_hh, b_ih, b_hh):
+        return gru_solution(x, h, W_ih, W_hh, b_ih, b_hh).detach()
+
+    assert not check_gru_cell(detached)
+    assert "autograd" in capsys.readouterr().out
+
+    def stub(*args):
+        raise NotImplementedError("write the cell")
+
+    assert not check_lstm_cell(stub)
+    assert "not done yet" in capsys.readouterr().out
+    assert not check_gru_cell(lambda x, h, *w: (h, h))
+    assert "one tensor" in capsys.readouterr().out
+    assert not check_lstm_cell(lambda x, h, c, *w: h)
+    assert "pair" in capsys.readouterr().out
+    assert not check_lstm_cell(lambda x, h, c, *w: (h.T, c))
+    assert "shape" in capsys.readouterr().out
+
+
+def test_checks_raise_in_strict_mode(monkeypatch):
+    from rnnlab.checks.cells import check_gru_cell
+    from rnnlab.checks.core import ExerciseFailure
+
+    monkeypatch.setenv("RNNLAB_STRICT_CHECKS", "1")
+    with pytest.raises(ExerciseFailure, match="GRU cell"):
+        check_gru_cell(lambda x, h, *w: h)
