@@ -1,0 +1,94 @@
+"""Language-model metrics: bits per character, and the unigram and bigram baselines a char model must beat.
+
+Bits per character = average negative log2-probability of the true next character (Shannon 1951 estimated
+about 1 bit per character for English with a human predictor). A model that ignores context can at best
+reach the unigram entropy; one that looks back one character, the bigram cross-entropy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from rnnlab.validate import check_array, check_float, check_int
+
+
+def bits_per_char(logits: torch.Tensor, targets: torch.Tensor) -> float:
+    """Mean cross-entropy in bits: logits (..., vocab) and integer targets (...) of the same leading shape."""
+    check_array(logits, "logits", floating=True)
+    check_array(targets, "targets", integer=True)
+    if tuple(logits.shape[:-1]) != tuple(targets.shape):
+        raise ValueError(f"logits {tuple(logits.shape)} need targets of shape {tuple(logits.shape[:-1])}, "
+                         f"got {tuple(targets.shape)}")
+    nats = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1))
+    return float(nats) / math.log(2)
+
+
+def _ids(x: torch.Tensor | np.ndarray, name: str, vocab_size: int) -> np.ndarray:
+    check_array(x, name, integer=True)
+    a = x.cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if a.min() < 0 or a.max() >= vocab_size:
+        raise ValueError(f"{name} must lie in [0, {vocab_size}), got range [{a.min()}, {a.max()}]")
+    return a
+
+
+def fit_unigram(train_ids: torch.Tensor | np.ndarray, vocab_size: int, alpha: float = 0.1) -> np.ndarray:
+    """p(c) from counts with add-alpha smoothing: (vocab_size,) summing to 1."""
+    check_int(vocab_size, "vocab_size", minimum=1)
+    check_float(alpha, "alpha", minimum=0.0, strict_minimum=True)
+    counts = np.bincount(_ids(train_ids, "train_ids", vocab_size).ravel(), minlength=vocab_size) + alpha
+    return counts / counts.sum()
+
+
+def fit_bigram(train_ids: torch.Tensor | np.ndarray, vocab_size: int, alpha: float = 0.1) -> np.ndarray:
+    """p(next | previous) from counts of neighbouring pairs with add-alpha smoothing: (vocab, vocab), rows sum to 1.
+
+    train_ids: (T,) one stream, or (batch, T) streams (pairs are taken within each row).
+    """
+    check_int(vocab_size, "vocab_size", minimum=1)
+    check_float(alpha, "alpha", minimum=0.0, strict_minimum=True)
+    a = np.atleast_2d(_ids(train_ids, "train_ids", vocab_size))
+    counts = np.full((vocab_size, vocab_size), alpha)
+    np.add.at(counts, (a[:, :-1].ravel(), a[:, 1:].ravel()), 1.0)
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def unigram_bits_per_char(train_ids: torch.Tensor | np.ndarray, test_ids: torch.Tensor | np.ndarray,
+                          vocab_size: int, alpha: float = 0.1) -> float:
+    """Bits per character of the smoothed unigram model of `train_ids` on `test_ids`.
+
+    test_ids: (T,) or (batch, T). Like the bigram and the RNN, it is scored on every character but the first
+    of each row (the first has no context to condition on), so the three numbers are comparable.
+    """
+    p = fit_unigram(train_ids, vocab_size, alpha)
+    test = np.atleast_2d(_ids(test_ids, "test_ids", vocab_size))
+    if test.shape[1] < 2:
+        raise ValueError("test_ids need at least 2 characters per row")
+    return float(-np.log2(p[test[:, 1:]]).mean())
+
+
+def bigram_bits_per_char(train_ids: torch.Tensor | np.ndarray, test_ids: torch.Tensor | np.ndarray,
+                         vocab_size: int, alpha: float = 0.1) -> float:
+    """Bits per character of the smoothed bigram model of `train_ids` on the next characters of `test_ids`."""
+    p = fit_bigram(train_ids, vocab_size, alpha)
+    test = np.atleast_2d(_ids(test_ids, "test_ids", vocab_size))
+    if test.shape[1] < 2:
+        raise ValueError("test_ids need at least 2 characters per row")
+    return float(-np.log2(p[test[:, :-1], test[:, 1:]]).mean())
+
+
+def unit_correlations(activations: np.ndarray, feature: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every hidden unit with a per-character feature: activations (T, H), feature (T,)
+    -> (H,); a unit or feature that never changes gets 0."""
+    check_array(activations, "activations", ndim=2, floating=True, finite=True)
+    check_array(feature, "feature", shape=(activations.shape[0],), finite=True)
+    a = np.asarray(activations, dtype=float)
+    f = np.asarray(feature, dtype=float)
+    a = a - a.mean(axis=0)
+    f = f - f.mean()
+    denom = np.sqrt((a**2).sum(axis=0) * (f**2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * f[:, None]).sum(axis=0) / denom
+    return np.where(denom > 0, r, 0.0)

@@ -1,0 +1,115 @@
+"""Widgets for text generation: sample from a char model with a prompt, a temperature and top-k; browse single
+hidden units over a passage, each character coloured by the unit's activation (Karpathy, Johnson & Fei-Fei 2015).
+
+The logic is in plain functions (`generate_text`, `generation_view`, `neuron_view`) that the tests call; the
+`make_..._widget` functions only wire ipywidgets to them. Bad input (unknown characters, empty text, a unit
+out of range) gives a message in the widget, never a traceback.
+"""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import numpy as np
+
+from rnnlab.data.corpora import decode_ids, encode_text
+from rnnlab.data.vocab import Vocab
+from rnnlab.models.charlm import CharLM, hidden_activations, sample_ids
+from rnnlab.validate import check_float, check_int
+from rnnlab.viz.text import colored_text_html
+
+MAX_LENGTH = 2000  # longest sample the widget draws
+
+
+def generate_text(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, *, temperature: float = 1.0,
+                  top_k: int | None = None, seed: int | None = 0) -> str:
+    """The prompt followed by `length` sampled characters. An empty prompt starts from a newline (the start of a
+    line or of a name). Raises ValueError when the prompt has characters the model has never seen."""
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str, got {type(prompt).__name__}")
+    check_int(length, "length", minimum=0, maximum=MAX_LENGTH)
+    check_float(temperature, "temperature", minimum=0.0)
+    start = prompt if prompt else "\n"
+    unknown = sorted(set(vocab.unknown(list(start))))
+    if unknown:
+        raise ValueError(f"the prompt has characters the model has never seen: {unknown}; "
+                         f"known characters: {''.join(t for t in vocab.itos[1:] if t != chr(10))!r}")
+    ids = sample_ids(model, encode_text(vocab, start).tolist(), length, temperature=temperature,
+                     top_k=top_k, seed=seed, exclude=[vocab.unk_id] if vocab.unk_id is not None else [])
+    return prompt + decode_ids(vocab, ids)
+
+
+def generation_view(model: CharLM, vocab: Vocab, prompt: str, temperature: float, top_k: int, length: int,
+                    seed: int) -> tuple[str, str]:
+    """(kind, text) for the widget: ('text', the sample) or ('message', what is wrong). top_k 0 means off."""
+    try:
+        text = generate_text(model, vocab, prompt, length, temperature=temperature,
+                             top_k=top_k if top_k and top_k > 0 else None, seed=seed)
+    except (ValueError, TypeError) as err:
+        return "message", str(err)
+    return "text", text
+
+
+def _pre(text: str) -> str:
+    return f'<pre style="white-space:pre-wrap;font-family:monospace">{html.escape(text)}</pre>'
+
+
+def make_textgen_widget(model: CharLM, vocab: Vocab, *, prompt: str = "", length: int = 300) -> widgets.VBox:
+    """Prompt box, temperature and top-k sliders, length slider and a Regenerate button (a new seed per click).
+
+    children: [prompt Text, temperature FloatSlider, top_k IntSlider, length IntSlider, Button, HTML].
+    """
+    prompt_box = widgets.Text(value=prompt, description="prompt", placeholder="start of the text")
+    temperature = widgets.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description="temperature")
+    top_k = widgets.IntSlider(value=0, min=0, max=len(vocab), description="top-k (0=off)")
+    length_slider = widgets.IntSlider(value=length, min=0, max=MAX_LENGTH, step=10, description="length")
+    button = widgets.Button(description="Regenerate", icon="refresh")
+    out = widgets.HTML()
+    seed = {"value": 0}
+
+    def redraw(_: object = None) -> None:
+        kind, text = generation_view(model, vocab, prompt_box.value, temperature.value, top_k.value,
+                                     length_slider.value, seed["value"])
+        out.value = _pre(text) if kind == "text" else f'<p style="color:#b00">{html.escape(text)}</p>'
+
+    def regenerate(_: object = None) -> None:
+        seed["value"] += 1
+        redraw()
+
+    for w in (prompt_box, temperature, top_k, length_slider):
+        w.observe(redraw, names="value")
+    button.on_click(regenerate)
+    redraw()
+    return widgets.VBox([prompt_box, temperature, top_k, length_slider, button, out])
+
+
+def neuron_view(text: str, activations: np.ndarray, unit: int, *, title: str = "") -> str:
+    """HTML of `text` with each character coloured by `activations[:, unit]` (green > 0 > red), or a message."""
+    if not text:
+        return "<p>No text to show: type a passage.</p>"
+    if activations.ndim != 2 or activations.shape[0] != len(text):
+        return f"<p>Expected one activation row per character ({len(text)}), got shape {activations.shape}.</p>"
+    if not isinstance(unit, int | np.integer) or not 0 <= unit < activations.shape[1]:
+        return f"<p>Unit must be between 0 and {activations.shape[1] - 1}, got {unit!r}.</p>"
+    values = activations[:, unit]
+    scale = max(1.0, float(np.abs(values).max()))  # h is in [-1, 1]; a cell state may exceed it
+    return colored_text_html(list(text), values / scale, separator="", normalise=False,
+                             title=title or f"unit {unit}")
+
+
+def make_neuron_widget(model: CharLM, vocab: Vocab, text: str, *, unit: int = 0, which: str = "h") -> widgets.VBox:
+    """A slider over hidden units and the passage coloured by the chosen unit. children: [IntSlider, HTML]."""
+    unknown = sorted(set(vocab.unknown(list(text))))
+    acts = hidden_activations(model, encode_text(vocab, text), which) if text else np.zeros((0, model.hidden_size))
+    slider = widgets.IntSlider(value=unit, min=0, max=model.hidden_size - 1, description="unit")
+    out = widgets.HTML()
+
+    def redraw(_: object = None) -> None:
+        note = f"<p>Characters unknown to the model (read as &lt;unk&gt;): {html.escape(str(unknown))}</p>" \
+            if unknown else ""
+        out.value = note + neuron_view(text, acts, slider.value, title=f"unit {slider.value} ({which}_t)")
+
+    slider.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([slider, out])
