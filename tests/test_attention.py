@@ -105,3 +105,22 @@ def test_check_causal_attention_verdicts(capsys, monkeypatch):
     assert "sqrt(d_head)" in capsys.readouterr().out
     assert not check_causal_attention(lambda q, k, v: q)
     assert "differ" in capsys.readouterr().out
+
+
+def test_plot_cost_vs_length():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rnnlab.viz.costs import plot_cost_vs_length
+
+    fig = plot_cost_vs_length([64, 128, 256], {"attention": [1.0, 4.0, 16.0], "gru": [1.0, 2.0, 4.0]},
+                              ylabel="seconds", title="t")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "sequence length T" and ax.get_ylabel() == "seconds"
+    assert len(ax.lines) == 4  # two curves, two guides
+    with pytest.raises(ValueError, match="2 values for 3 lengths"):
+        plot_cost_vs_length([1, 2, 3], {"a": [1, 2]}, ylabel="s")
+    with pytest.raises(ValueError, match="at least two positive"):
+        plot_cost_vs_length([0, 2], {"a": [1, 2]}, ylabel="s")
+    with pytest.raises(ValueError, match="costs is empty"):
+        plot_cost_vs_length([1, 2], {}, ylabel="s")

@@ -152,3 +152,50 @@ def test_check_parallel_scan_verdicts(capsys, monkeypatch):
     assert "from t=1 on" in capsys.readouterr().out
     assert not check_parallel_scan(stub)
     assert "not done yet" in capsys.readouterr().out
+
+
+def test_regressor_step_streams_the_same_predictions():
+    torch.manual_seed(4)
+    model = MinRNNRegressor("mingru", 2, 6, 1, num_layers=2)
+    x = torch.randn(3, 8, 2)
+    state = None
+    for t in range(8):
+        y_t, state = model.step(x[:, t], state)
+        assert torch.allclose(y_t, model(x[:, : t + 1]), atol=1e-5)
+    assert [s.shape for s in state] == [(3, 6), (3, 6)]   # the state never grows
+
+
+@pytest.mark.parametrize("model", ["transformer", "mingru", "minlstm"])
+def test_beyond_experiment_reports_adding_metrics(model):
+    from rnnlab.experiments.beyond import BeyondConfig, run_beyond
+
+    cfg = BeyondConfig(model=model, T=10, steps=3, batch_size=8, n_test=20, eval_every=2, progress=False)
+    m = run_beyond(cfg).metrics
+    assert set(m) >= {"test_mse", "baseline_mse", "parameters", "train_seconds"}
+    assert m["steps"] == 3 and m["test_mse"] > 0
+    assert m == {**run_beyond(cfg).metrics, "train_seconds": m["train_seconds"]}  # same seed, same numbers
+
+
+def test_cost_helpers():
+    from rnnlab.experiments.beyond import forward_backward, saved_activation_bytes, stream, time_costs
+    from rnnlab.models import SequenceModel
+    from rnnlab.models.attention import TransformerRegressor
+
+    torch.manual_seed(5)
+    gru = torch.nn.GRU(4, 8, batch_first=True)
+    small = saved_activation_bytes(lambda: gru(torch.randn(2, 10, 4))[0].sum())
+    large = saved_activation_bytes(lambda: gru(torch.randn(2, 40, 4))[0].sum())
+    assert 3 < large / small < 5  # linear in T
+    t = time_costs({"gru": forward_backward(gru, torch.randn(2, 10, 4))}, repeats=2)
+    assert set(t) == {"gru"} and t["gru"] > 0
+    with pytest.raises(ValueError, match="repeats must be >= 1"):
+        time_costs({}, repeats=0)
+    x = torch.randn(3, 6, 2)
+    for model, grows in ((SequenceModel("lstm", 2, 5, 1), False), (MinRNNRegressor("mingru", 2, 5, 1), False),
+                         (TransformerRegressor(2, 1), True)):
+        s = stream(model, x)
+        assert torch.allclose(s["outputs"][:, -1], model(x), atol=1e-5)
+        assert s["seconds"].shape == (6,) and s["state_floats"].shape == (6,)
+        assert (s["state_floats"][-1] == 6 * s["state_floats"][0]) if grows else (s["state_floats"] == 10).all()
+    with pytest.raises(TypeError, match="stream\\(\\) knows"):
+        stream(torch.nn.Linear(2, 1), x)

@@ -8,19 +8,24 @@ References: Vaswani et al. 2017; Feng et al. 2024 ("Were RNNs All We Needed?").
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
 from rnnlab.data.synthetic import ADDING_BASELINE_MSE, adding_problem
 from rnnlab.experiments.long_range import TEST_SEED
 from rnnlab.experiments.registry import Result, experiment
+from rnnlab.models import SequenceModel
 from rnnlab.models.attention import TransformerConfig, TransformerRegressor
 from rnnlab.models.scan import MinRNNRegressor
 from rnnlab.train import EarlyStopping, TrainConfig, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_int
+from rnnlab.validate import check_array, check_int
 
 MODELS = ["transformer", "mingru", "minlstm"]
 
@@ -89,3 +94,75 @@ def run_beyond(config: BeyondConfig) -> Result:
                "train_seconds": history.seconds}
     return Result(metrics=metrics, config=config, model=model, history=history,
                   extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Measuring costs: the notebook and benchmarks/scan.py call these, so both report the same quantities.
+
+def saved_activation_bytes(loss_fn: Callable[[], torch.Tensor]) -> int:
+    """Bytes of the tensors autograd keeps for the backward pass while computing `loss_fn()` (each storage
+    counted once): the training memory that grows with the sequence length."""
+    storages: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        s = t.untyped_storage()
+        storages[s.data_ptr()] = s.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        loss_fn()
+    return int(sum(storages.values()))
+
+
+def time_costs(fns: dict[str, Callable[[], object]], *, repeats: int = 3) -> dict[str, float]:
+    """Seconds of one call of each function: the minimum over `repeats` rounds, the functions interleaved in
+    every round, so that a busy machine slows all of them alike (the minimum is the least disturbed run)."""
+    check_int(repeats, "repeats", minimum=1)
+    best = {name: math.inf for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def forward_backward(model: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Callable[[], None]:
+    """A function that runs `model(x)`, sums the output and back-propagates (one training step's compute)."""
+
+    def run() -> None:
+        out = model(x)
+        out = out[0] if isinstance(out, tuple) else out
+        out.sum().backward()
+
+    return run
+
+
+def stream(model: nn.Module, x: torch.Tensor) -> dict[str, object]:
+    """Feed x: (batch, time, input) to a trained model one token at a time, as in deployment.
+
+    Works for rnnlab's SequenceModel (nn.RNN/LSTM/GRU), MinRNNRegressor and TransformerRegressor. Returns
+    {"outputs": (batch, time, output), "seconds": per-token wall time (time,), "state_floats": numbers carried
+    from one token to the next, after each token (time,)}.
+    """
+    check_array(x, "x", ndim=3, floating=True)
+    state, outputs, seconds, floats = None, [], [], []
+    with torch.no_grad():
+        for t in range(x.shape[1]):
+            start = time.perf_counter()
+            if isinstance(model, TransformerRegressor):
+                y, state = model.step(x[:, t], t, state)
+            elif isinstance(model, MinRNNRegressor):
+                y, state = model.step(x[:, t], state)
+            elif isinstance(model, SequenceModel):
+                out, state = model.rnn(x[:, t : t + 1], state)         # (batch, 1, hidden)
+                y = model.head(out[:, 0])
+            else:
+                raise TypeError(f"stream() knows SequenceModel, MinRNNRegressor and TransformerRegressor, "
+                                f"got {type(model).__name__}")
+            seconds.append(time.perf_counter() - start)
+            outputs.append(y)
+            flat = [state] if isinstance(state, torch.Tensor) else [s for item in state for s in
+                                                                     (item if isinstance(item, tuple) else [item])]
+            floats.append(sum(s.numel() for s in flat) // x.shape[0])
+    return {"outputs": torch.stack(outputs, dim=1), "seconds": np.array(seconds), "state_floats": np.array(floats)}

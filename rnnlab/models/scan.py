@@ -181,3 +181,16 @@ class MinRNNRegressor(nn.Module):
             if k < len(self.mixers):
                 x = self.mixers[k](x)
         return self.head(x[:, -1])                              # (batch, output)
+
+    def step(self, x_t: torch.Tensor, state: list[torch.Tensor] | None) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Streaming form: one token x_t (batch, input_size) and the per-layer states ->
+        (the prediction after this token (batch, output), the new states, one (batch, hidden) per layer)."""
+        check_array(x_t, "x_t", shape=("batch", self.input_size), floating=True)
+        new_state = []
+        for k, layer in enumerate(self.layers):
+            h = x_t.new_zeros(x_t.shape[0], layer.hidden_size) if state is None else state[k]
+            x_t = layer.cell(x_t, h)                            # (batch, hidden)
+            new_state.append(x_t)
+            if k < len(self.mixers):
+                x_t = self.mixers[k](x_t)
+        return self.head(x_t), new_state

@@ -1,0 +1,82 @@
+"""Benchmark: the parallel-scan minGRU against its sequential loop and nn.GRU; attention against length.
+
+Run: `python -m benchmarks.scan [--quick]`. Prints two tables and writes benchmarks/results/scan.json.
+Timings are forward + backward of one batch, the minimum over interleaved repeats (rnnlab.experiments.beyond
+.time_costs), reported as ratios measured in the same run. Memory is the bytes autograd saves for the
+backward pass (deterministic, unlike wall time on a shared machine). A benchmark reports; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from rnnlab.experiments.beyond import forward_backward, saved_activation_bytes, time_costs
+from rnnlab.models.attention import TransformerBlock
+from rnnlab.models.scan import MinRNN
+
+RESULTS = Path(__file__).parent / "results" / "scan.json"
+
+
+def scan_table(lengths: list[int], batch: int, hidden: int, repeats: int) -> list[dict]:
+    torch.manual_seed(0)
+    layer, gru = MinRNN("mingru", hidden, hidden), nn.GRU(hidden, hidden, batch_first=True)
+    rows = []
+    for T in lengths:
+        x = torch.randn(batch, T, hidden)
+        t = time_costs({"scan": forward_backward(layer, x),
+                        "loop": forward_backward(lambda x: layer(x, parallel=False), x),
+                        "gru": forward_backward(gru, x)}, repeats=repeats)
+        row = {"T": T, "scan_s": t["scan"], "loop_s": t["loop"], "nn_gru_s": t["gru"],
+               "loop_over_scan": t["loop"] / t["scan"], "nn_gru_over_scan": t["gru"] / t["scan"]}
+        rows.append(row)
+        print(f"T={T:5d}  scan {t['scan']:8.4f} s  loop {t['loop']:8.4f} s  nn.GRU {t['gru']:8.4f} s  "
+              f"loop/scan {row['loop_over_scan']:7.1f}x  nn.GRU/scan {row['nn_gru_over_scan']:6.2f}x", flush=True)
+    return rows
+
+
+def attention_table(lengths: list[int], batch: int, d_model: int, repeats: int) -> list[dict]:
+    torch.manual_seed(0)
+    block, gru = TransformerBlock(d_model, 2, 2 * d_model), nn.GRU(d_model, d_model, batch_first=True)
+    rows = []
+    for T in lengths:
+        x = torch.randn(batch, T, d_model)
+        t = time_costs({"attention": forward_backward(block, x), "gru": forward_backward(gru, x)}, repeats=repeats)
+        mem_att = saved_activation_bytes(lambda x=x: block(x).sum())
+        mem_gru = saved_activation_bytes(lambda x=x: gru(x)[0].sum())
+        rows.append({"T": T, "attention_s": t["attention"], "nn_gru_s": t["gru"],
+                     "attention_saved_bytes": mem_att, "nn_gru_saved_bytes": mem_gru})
+        print(f"T={T:5d}  attention {t['attention']:8.4f} s {mem_att / 2**20:8.1f} MiB   "
+              f"nn.GRU {t['gru']:8.4f} s {mem_gru / 2**20:8.1f} MiB", flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short lengths only (a smoke run)")
+    parser.add_argument("--repeats", type=int, default=3, help="timing rounds; the minimum is kept")
+    args = parser.parse_args(argv)
+    scan_lengths = [64, 128] if args.quick else [256, 1024, 4096]
+    att_lengths = [64, 128] if args.quick else [256, 512, 1024, 2048]
+    start = time.perf_counter()
+    print("minGRU (hidden 64, batch 16), forward + backward:")
+    scan_rows = scan_table(scan_lengths, batch=16, hidden=64, repeats=args.repeats)
+    print("one causal Transformer block vs nn.GRU (width 32, batch 4), forward + backward:")
+    att_rows = attention_table(att_lengths, batch=4, d_model=32, repeats=args.repeats)
+    record = {"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
+              "processor": platform.processor(), "repeats": args.repeats, "quick": args.quick,
+              "scan": scan_rows, "attention": att_rows, "seconds": time.perf_counter() - start}
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(record, indent=2))
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
