@@ -3,7 +3,7 @@
 - persistence (naive): every future value equals the last observed one (for prices: the random walk);
 - seasonal naive: y_{o+k} = y_{o+k-m*ceil(k/m)}, the value one season before (Hyndman & Athanasopoulos 2021, 5.2);
 - linear autoregression: a least-squares linear map from the lookback window to the whole horizon (direct
-  strategy), fitted on the training windows, on changes from the last value.
+  strategy), fitted on the training windows.
 
 Makridakis, Spiliotis & Assimakopoulos (2018, "Statistical and Machine Learning forecasting methods:
 Concerns and ways forward") found such simple statistical methods ahead of ML methods, LSTM included, on
@@ -37,7 +37,7 @@ def seasonal_naive(past: np.ndarray, horizon: int, season: int) -> np.ndarray:
 
 
 class LinearAR:
-    """Direct linear autoregression on changes: y_{o+k} - y_o = w_k . (x - y_o) + b_k, by ridge least squares."""
+    """Direct linear autoregression: y_{o+k} = w_k . x + b_k with x = y_{o-L+1..o}, by ridge least squares."""
 
     def __init__(self, ridge: float = 1e-3) -> None:
         self.ridge = check_float(ridge, "ridge", minimum=0.0)
@@ -45,8 +45,7 @@ class LinearAR:
 
     @staticmethod
     def _design(past: np.ndarray) -> np.ndarray:
-        centred = past - past[:, -1:]                                 # (num, lookback) changes from the last value
-        return np.hstack([centred, np.ones((len(past), 1))])          # (num, lookback + 1)
+        return np.hstack([past, np.ones((len(past), 1))])             # (num, lookback + 1)
 
     def fit(self, past: np.ndarray, future: np.ndarray) -> LinearAR:
         """past: (num, lookback), future: (num, horizon): training windows only."""
@@ -55,7 +54,7 @@ class LinearAR:
         past, future = np.asarray(past, dtype=float), np.asarray(future, dtype=float)
         a = self._design(past)
         gram = a.T @ a + self.ridge * len(a) * np.eye(a.shape[1])
-        self.weights = np.linalg.solve(gram, a.T @ (future - past[:, -1:]))
+        self.weights = np.linalg.lstsq(gram, a.T @ future, rcond=None)[0]  # lstsq: also fine when singular
         return self
 
     def predict(self, past: np.ndarray) -> np.ndarray:
@@ -64,4 +63,4 @@ class LinearAR:
             raise RuntimeError("LinearAR.predict before fit: call fit(train_past, train_future) first")
         check_array(past, "past", shape=(None, self.weights.shape[0] - 1))
         past = np.asarray(past, dtype=float)
-        return past[:, -1:] + self._design(past) @ self.weights
+        return self._design(past) @ self.weights
