@@ -152,7 +152,7 @@ def real_digit_strings(n: int = 40, *, min_digits: int = 1, max_digits: int = 7,
 
 def add_noise(wave: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     """Add white Gaussian noise at `snr_db` dB below the power of the speech (samples above 2% of peak)."""
-    snr_db = check_float(snr_db, "snr_db", minimum=-30.0, maximum=200.0)
+    snr_db = check_float(snr_db, "snr_db", minimum=-100.0, maximum=200.0)
     wave = np.asarray(wave, dtype=np.float32)
     loud = np.abs(wave) > 0.02 * (np.abs(wave).max() + 1e-12)
     power = float(np.mean(wave[loud] ** 2)) if loud.any() else 1e-6
