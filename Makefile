@@ -1,6 +1,8 @@
 # rnnlab: two commands on a fresh machine that has only Python.
 #   make lab    install everything into .venv and open JupyterLab on notebooks/ (http://127.0.0.1:8888, token)
-#   make test   install everything into .venv and run every test: lint, unit tests, all notebooks
+#   make test   install everything into .venv and run every test: lint, unit tests, all notebooks, browser
+#   make student    write student versions (solutions replaced by stubs) to student/
+#   make html       execute every notebook and write a static site to build/html/
 #
 # TORCH_SPEC picks the torch build that is installed first. Its default pins the release this course is
 # tested with; on Linux without a GPU, PyPI's wheel is a large CUDA build, so add the CPU index, e.g.
@@ -14,7 +16,7 @@ TORCH_PIP_ARGS ?=
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.rnnlab-installed
 
-.PHONY: install lab test lint unit notebooks experiments-smoke benchmarks clean
+.PHONY: install lab test lint unit notebooks browser student html benchmarks clean
 
 install: $(STAMP)
 
@@ -27,7 +29,7 @@ $(STAMP): pyproject.toml
 lab: install
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks
 
-test: install lint unit notebooks
+test: install lint unit notebooks browser
 
 lint: install
 	$(BIN)/ruff check rnnlab tests notebooks benchmarks tools conftest.py
@@ -38,6 +40,15 @@ unit: install
 
 notebooks: install
 	RNNLAB_STRICT_CHECKS=1 $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) notebooks
+
+browser: install
+	$(BIN)/python -m pytest tests/test_browser.py -m browser -ra
+
+student: install
+	$(BIN)/python -m tools.make_student --out student
+
+html: install
+	$(BIN)/python -m tools.build_html --out build/html
 
 benchmarks: install
 	$(BIN)/python -m benchmarks.run

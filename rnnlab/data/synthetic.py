@@ -95,3 +95,39 @@ def copy_memory_baseline_loss(delay: int, *, n_symbols: int = 8, length: int = 1
     total = length + delay + length
     return length * math.log(n_symbols) / total
 
+
+
+MOTIF = (1, 2, 3)  # the pattern that `motif_detection` plants
+
+
+def _contains(row: torch.Tensor, motif: torch.Tensor) -> bool:
+    windows = row.unfold(0, len(motif), 1)                                   # (length - m + 1, m)
+    return bool((windows == motif).all(dim=1).any())
+
+
+def motif_detection(n: int, length: int, *, positions: tuple[int, int], n_tokens: int = 4,
+                    seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Does the sequence contain the motif 1, 2, 3? A many-to-one task where *where* the motif is must not matter.
+
+    Half of the sequences (label 1) have the motif planted at a start position drawn from
+    `positions = (low, high)` (high exclusive); the other half (label 0) contain it nowhere.
+    Returns x: (n, length) int64 tokens in 1..n_tokens, and y: (n,) float32 labels.
+    """
+    n = check_int(n, "n", minimum=1)
+    length = check_int(length, "length", minimum=len(MOTIF))
+    n_tokens = check_int(n_tokens, "n_tokens", minimum=max(MOTIF))
+    low, high = positions
+    if not 0 <= low < high <= length - len(MOTIF) + 1:
+        raise ValueError(f"positions must satisfy 0 <= low < high <= {length - len(MOTIF) + 1} "
+                         f"(length - motif length + 1), got {positions}")
+    g = _generator(seed)
+    motif = torch.tensor(MOTIF)
+    x = torch.randint(1, n_tokens + 1, (n, length), generator=g)
+    y = (torch.arange(n) % 2).float()                                        # alternate 0, 1
+    for i in range(n):
+        while _contains(x[i], motif):                                        # no accidental motif anywhere
+            x[i] = torch.randint(1, n_tokens + 1, (length,), generator=g)
+        if y[i] == 1:
+            start = int(torch.randint(low, high, (1,), generator=g))
+            x[i, start:start + len(MOTIF)] = motif
+    return x, y

@@ -1,0 +1,113 @@
+"""Notebook 00: a feed-forward net on a fixed window against a model that shares its weights over time.
+
+The task (rnnlab.data.synthetic.motif_detection): say whether the motif 1, 2, 3 occurs in a sequence. Training
+sequences have it only near the start; the test asks about sequences that have it near the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from rnnlab.data.synthetic import motif_detection
+from rnnlab.experiments.registry import Result, experiment
+from rnnlab.models import SequenceModel
+from rnnlab.train import TrainConfig, train
+from rnnlab.utils import seed_everything
+
+
+class WindowMLP(nn.Module):
+    """A feed-forward net over the whole fixed-length window: one-hot tokens, flattened, two layers.
+
+    x: (batch, length) token ids -> (batch, 1) logits. Each position has its own weights.
+    """
+
+    def __init__(self, length: int, n_tokens: int, hidden_size: int) -> None:
+        super().__init__()
+        self.length, self.n_tokens = length, n_tokens
+        self.net = nn.Sequential(nn.Linear(length * n_tokens, hidden_size), nn.ReLU(), nn.Linear(hidden_size, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 2 or x.shape[1] != self.length:
+            raise ValueError(f"WindowMLP takes exactly {self.length} steps: expected x of shape (batch, "
+                             f"{self.length}), got {tuple(x.shape)}")
+        one_hot = nn.functional.one_hot(x, self.n_tokens).float()           # (batch, length, n_tokens)
+        return self.net(one_hot.flatten(1))                                  # (batch, 1)
+
+
+class RecurrentDetector(nn.Module):
+    """A GRU reads the tokens and scores every step with the same weights; the answer is the best score.
+
+    x: (batch, length) token ids -> (batch, 1) logits. Nothing depends on the position of the motif.
+    """
+
+    def __init__(self, n_tokens: int, hidden_size: int, embedding_size: int = 8) -> None:
+        super().__init__()
+        self.scores = SequenceModel("gru", embedding_size, hidden_size, 1, vocab_size=n_tokens, many_to_one=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scores(x).amax(dim=1)                                    # (batch, time, 1) -> (batch, 1)
+
+
+@dataclass
+class MotifConfig:
+    model: str = field(default="mlp", metadata={"choices": ["mlp", "gru"],
+                                                "help": "window MLP, or GRU scoring each step (max over time)"})
+    seed: int = 0                     # seeds initialisation and training data
+    length: int = 24                  # time steps per sequence
+    train_positions: str = "0,8"      # motif start positions seen in training: low,high (high exclusive)
+    test_positions: str = "14,22"     # motif start positions of the "unseen positions" test
+    hidden_size: int = 32             # hidden units
+    n_train: int = 2000               # training sequences
+    batch_size: int = 64              # sequences per step
+    steps: int = 400                  # optimisation steps
+    lr: float = 1e-2                  # Adam learning rate
+    progress: bool = True             # show a progress bar
+
+
+def _positions(text: str) -> tuple[int, int]:
+    try:
+        low, high = (int(v) for v in text.split(","))
+    except ValueError as err:
+        raise ValueError(f"positions must look like 'low,high', got {text!r}") from err
+    return low, high
+
+
+@experiment("motif", MotifConfig, help="find a motif anywhere: window MLP vs GRU (metrics: accuracy_seen_positions,"
+            " accuracy_unseen_positions)")
+def run_motif(config: MotifConfig) -> Result:
+    seed_everything(config.seed)
+    n_tokens = 4
+    train_pos, test_pos = _positions(config.train_positions), _positions(config.test_positions)
+    x, y = motif_detection(config.n_train, config.length, positions=train_pos, seed=config.seed)
+    x_seen, y_seen = motif_detection(1000, config.length, positions=train_pos, seed=50_001)
+    x_unseen, y_unseen = motif_detection(1000, config.length, positions=test_pos, seed=50_002)
+    if config.model == "mlp":
+        model = WindowMLP(config.length, n_tokens + 1, config.hidden_size)
+    else:
+        model = RecurrentDetector(n_tokens + 1, config.hidden_size)
+    g = torch.Generator().manual_seed(config.seed)
+
+    def batch() -> tuple[torch.Tensor, torch.Tensor]:
+        idx = torch.randint(0, config.n_train, (config.batch_size,), generator=g)
+        return x[idx], y[idx]
+
+    def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        xb, yb = batch
+        return nn.functional.binary_cross_entropy_with_logits(model(xb).squeeze(-1), yb)
+
+    def accuracy(model: nn.Module, xs: torch.Tensor, ys: torch.Tensor) -> float:
+        return ((model(xs).squeeze(-1) > 0).float() == ys).float().mean().item()
+
+    def evaluate(model: nn.Module) -> dict[str, float]:
+        return {"accuracy_seen_positions": accuracy(model, x_seen, y_seen),
+                "accuracy_unseen_positions": accuracy(model, x_unseen, y_unseen)}
+
+    history = train(model, batch, loss_fn, TrainConfig(steps=config.steps, lr=config.lr, eval_every=50,
+                                                       progress=config.progress, desc=f"motif {config.model}"),
+                    evaluate=evaluate)
+    metrics = {k: history.last(k) for k in ("accuracy_seen_positions", "accuracy_unseen_positions")}
+    metrics["parameters"] = sum(p.numel() for p in model.parameters())
+    return Result(metrics=metrics, config=config, model=model, history=history)

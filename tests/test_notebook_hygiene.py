@@ -1,0 +1,58 @@
+"""Every notebook: committed without outputs, listed in the README, with a budget and the standard layout."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+COURSE_PLAN = ["00_sequences", "01_recurrence", "02_bptt", "03_vanishing_gradients", "04_lstm_gru",
+               "05_sentiment", "06_text_generation", "07_translation", "08_forecasting", "09_speech",
+               "10_beyond_rnns"]
+ids = [p.name for p in NOTEBOOKS]
+
+
+def test_there_are_notebooks_and_they_follow_the_course_plan():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+    assert [p.stem for p in NOTEBOOKS] == [s for s in COURSE_PLAN if (ROOT / "notebooks" / f"{s}.ipynb").exists()]
+    assert all(p.stem in COURSE_PLAN for p in NOTEBOOKS), "a notebook outside the course plan"
+
+
+def test_readme_notebook_list_matches_the_files():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("<!-- notebooks:start -->")[1].split("<!-- notebooks:end -->")[0]
+    listed = re.findall(r"notebooks/(\d\d_[a-z_]+)\.ipynb", table)
+    assert listed == [p.stem for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_without_outputs_or_widget_state(path):
+    result = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", str(path)], capture_output=True)
+    assert result.returncode == 0, f"{path.name} has outputs or widget state: run nbstripout on it"
+    nb = json.loads(path.read_text())
+    assert "widgets" not in nb["metadata"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_layout_budget_and_first_cells(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert 0 < nb["metadata"]["rnnlab"]["budget_seconds"] <= 150
+    cells = nb["cells"]
+    first_md = "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown" and first_md.lstrip().startswith("# ")
+    assert re.search(r"learning goals|you will learn", first_md, re.I), "open with learning goals"
+    assert "colab-badge.svg" in first_md and "mybinder.org" in first_md, "badges: run python -m tools.badges"
+    code_cells = [c for c in cells if c["cell_type"] == "code"]
+    assert "colab-setup" in code_cells[0]["metadata"].get("tags", []), "the first code cell is the Colab install"
+    assert "seed_everything" in "".join(code_cells[1]["source"]), "the setup cell (imports, seed) comes next"
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").lower()
+    for heading in ("summary", "exercises", "references"):
+        assert re.search(rf"^#+ .*{heading}", text, re.M), f"{path.name} has no '{heading}' section"
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert "import *" not in code
+    assert re.search(r"^\s*assert ", code, re.M), f"{path.name} asserts none of its claims"
