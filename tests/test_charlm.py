@@ -236,3 +236,23 @@ def test_checks_pass_reference_and_catch_mistakes(capsys, monkeypatch):
     assert "temperature 0.5" in capsys.readouterr().out
     assert not check_temperature_softmax(lambda lg, t: torch.softmax(lg / t, 0))
     assert "sum to" in capsys.readouterr().out
+
+
+# ---- experiment ------------------------------------------------------------------------------------------
+def test_charlm_experiment_reports_the_issue_metrics():
+    from rnnlab.experiments.charlm import CharLMConfig, run_charlm
+    from rnnlab.experiments.registry import EXPERIMENTS
+
+    assert "charlm" in EXPERIMENTS
+    config = CharLMConfig(corpus="names", seed=1, steps=3, hidden_size=8, embedding_size=4, batch_size=4, bptt=8,
+                          max_chars=2000, eval_streams=2, eval_every=3, progress=False)
+    result = run_charlm(config)
+    m = result.metrics
+    for key in ("bits_per_char", "unigram_bits_per_char", "bigram_bits_per_char"):
+        assert np.isfinite(m[key]) and m[key] > 0
+    assert m["train_chars"] + m["held_out_chars"] == 2000 and m["steps"] == 3
+    assert result.extras["held_out_text"] == result.extras["text"][-200:]
+    again = run_charlm(config).metrics
+    assert again["bits_per_char"] == pytest.approx(m["bits_per_char"])  # seeded
+    with pytest.raises(ValueError, match="name must be one of"):
+        run_charlm(CharLMConfig(corpus="tolstoy", progress=False))
