@@ -33,8 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         add_config_arguments(sub.add_parser(exp.name, help=exp.help, description=exp.help), exp.config_class)
     args = top.parse_args(argv)
     if args.list or args.name is None:
+        width = max(len(name) for name in EXPERIMENTS)
         for exp in sorted(EXPERIMENTS.values(), key=lambda e: e.name):
-            print(f"{exp.name:<12} {exp.help}")
+            print(f"{exp.name:<{width}}  {exp.help}")
         return 0 if args.list else 2
     exp = EXPERIMENTS[args.name]
     start = time.perf_counter()
