@@ -105,7 +105,7 @@ def test_gate_explorer_widget_reacts(models):
 def test_plot_gates_and_gradient_flow_figures(models):
     gates = gate_activations(models["lstm"], adding_example(12, 2, 9)[0])
     fig = plot_gates(gates, t=4, inputs=adding_example(12, 2, 9)[0], names=["input", "forget", "c", "h"])
-    assert len(fig.axes) == 5 + 4  # input strip, four heatmaps, four colour bars
+    assert len(fig.axes) == 5 + 5  # input strip, four heatmaps, five colour bars (one hidden, for alignment)
     with pytest.raises(KeyError, match="not found"):
         plot_gates(gates, names=["reset"])
     with pytest.raises(ValueError, match=r"\(time, units\)"):

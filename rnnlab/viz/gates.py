@@ -52,6 +52,9 @@ def plot_gates(gates: Mapping[str, np.ndarray], *, t: int | None = None, inputs:
         ax.legend(fontsize=7, loc="upper right")
         if t is not None:
             ax.axvline(t, color="red", lw=1)
+        ax.set_xlim(-0.5, T - 0.5)
+        spacer = fig.colorbar(plt.cm.ScalarMappable(), ax=ax, pad=0.01, fraction=0.03)
+        spacer.ax.set_visible(False)  # keeps the input strip aligned with the heatmaps, which have colour bars
     for ax, n, a in zip(axes, names, arrays, strict=True):
         lo, hi = _RANGES.get(n, (None, None))
         if lo is None:  # the cell state is unbounded: a symmetric scale around 0
