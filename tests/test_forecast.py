@@ -100,7 +100,7 @@ def test_training_windows_and_scaler_never_see_the_test_period():
         WindowDataset(y, 150, 60, 0, 100)
 
 
-@pytest.mark.parametrize("model", ["linear", "lstm"])
+@pytest.mark.parametrize("model", ["linear", pytest.param("lstm", marks=pytest.mark.slow)])
 def test_experiment_is_blind_to_the_test_period(tmp_path, model):
     """End to end: two CSVs that differ only in the test period give the same scaler, the same trained model,
     and the same forecasts at test origins whose inputs lie before the change."""
@@ -242,6 +242,7 @@ def test_experiment_baselines_and_seed_reproducibility():
     assert a.metrics["mae"] == b.metrics["mae"]
 
 
+@pytest.mark.slow
 def test_runner_cli_csv_and_errors(tmp_path):
     path = tmp_path / "s.csv"
     pd.DataFrame({"date": pd.date_range("2021-01-01", periods=200), "v": np.sin(np.arange(200) / 3)}).to_csv(
@@ -254,7 +255,7 @@ def test_runner_cli_csv_and_errors(tmp_path):
     bad = subprocess.run(cmd[:-6] + ["--horizon", "3", "--lookback", "100", "--column", "v"], capture_output=True,
                          text=True)
     assert bad.returncode != 0 and "at least 688 are needed" in bad.stderr
-    missing = subprocess.run(cmd[:5] + ["--column", "nope", "--model", "linear"], capture_output=True, text=True)
+    missing = subprocess.run(cmd[:6] + ["--column", "nope", "--model", "linear"], capture_output=True, text=True)
     assert missing.returncode != 0 and "no column 'nope'" in missing.stderr
 
 
@@ -265,7 +266,7 @@ def test_viz_helpers():
     y = np.sin(np.arange(200) / 4)
     acf = autocorrelation(y, 5)
     assert acf[0] == pytest.approx(1.0) and acf.shape == (6,)
-    assert lagged_correlation(y[1:], y[:-1], 1) == pytest.approx(1.0)  # a one-step-lagged copy
+    assert lagged_correlation(y[:-1], y[1:], 1) == pytest.approx(1.0)  # forecast(t) = truth(t-1): a lagged copy
     fig = plot_forecast(np.arange(5), np.arange(5.0), {"f": np.arange(5.0)}, lower=np.zeros(5), upper=np.ones(5))
     assert fig.axes[0].get_xlabel() == "date"
 
