@@ -16,7 +16,7 @@ import numpy as np
 from rnnlab.validate import check_array, check_float
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, *, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of the scalar `f()` with respect to the array `x`, which `f` reads.
 
     Each entry of `x` is nudged in place by +-eps and restored, so `f` must read `x` (not a copy).

@@ -191,3 +191,17 @@ def test_bad_inputs_give_clear_errors():
         rnn_loss_and_grads(params, np.zeros((1, 2, 3)), np.array([[0, 5]]), loss="cross_entropy")
     with pytest.raises(ValueError, match="truncate must be >= 1"):
         rnn_loss_and_grads(params, np.zeros((1, 2, 3)), np.zeros((1, 2, 2)), truncate=0)
+
+
+def test_numpy_char_rnn_experiment_learns_a_little():
+    from rnnlab.experiments.gradients import NumpyCharRNNConfig, char_vocabulary, run_numpy_char_rnn
+
+    chars, ids = char_vocabulary("abca")
+    assert chars == ["a", "b", "c"] and ids.tolist() == [0, 1, 2, 0]
+    r = run_numpy_char_rnn(NumpyCharRNNConfig(steps=60, hidden_size=16, progress=False, sample_length=20))
+    m = r.metrics
+    assert m["final_loss"] < m["initial_loss"] - 0.3
+    assert m["initial_loss"] == pytest.approx(m["uniform_loss"], abs=0.1)
+    assert len(r.extras["sample"]) == len("Shall I") + 20
+    again = run_numpy_char_rnn(NumpyCharRNNConfig(steps=60, hidden_size=16, progress=False, sample_length=20))
+    assert again.metrics["final_loss"] == m["final_loss"]  # seeded

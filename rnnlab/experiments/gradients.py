@@ -1,0 +1,197 @@
+"""Experiments of notebooks 02 and 03: the numpy char-RNN trained with hand-written BPTT, and exploding gradients
+with and without gradient clipping.
+
+References: Karpathy 2015 (min-char-rnn: a numpy character RNN trained with Adagrad and a carried hidden state);
+Pascanu, Mikolov & Bengio 2013 (exploding gradients and clipping by the norm).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnlab.data.synthetic import adding_problem
+from rnnlab.experiments.registry import Result, experiment
+from rnnlab.models import SequenceModel
+from rnnlab.models.numpy_rnn import clip_grad_norm, init_params, rnn_forward, rnn_loss_and_grads
+from rnnlab.train import Callback, TrainConfig, TrainState, train
+from rnnlab.utils import progress, seed_everything
+from rnnlab.validate import check_int
+
+# Shakespeare, Sonnet 18 (1609; public domain): a short real text for next-character prediction.
+SONNET_18 = """Shall I compare thee to a summer's day?
+Thou art more lovely and more temperate:
+Rough winds do shake the darling buds of May,
+And summer's lease hath all too short a date;
+Sometime too hot the eye of heaven shines,
+And often is his gold complexion dimm'd;
+And every fair from fair sometime declines,
+By chance or nature's changing course untrimm'd;
+But thy eternal summer shall not fade,
+Nor lose possession of that fair thou ow'st;
+Nor shall death brag thou wander'st in his shade,
+When in eternal lines to time thou grow'st:
+So long as men can breathe or eyes can see,
+So long lives this, and this gives life to thee.
+"""
+
+
+@dataclass
+class NumpyCharRNNConfig:
+    seed: int = 0                 # seeds the initial weights
+    hidden_size: int = 64         # recurrent units
+    seq_length: int = 25          # characters per chunk (the truncation length of BPTT)
+    steps: int = 1000             # optimisation steps, one chunk each
+    lr: float = 0.1               # Adagrad learning rate
+    clip: float = 5.0             # clip the global gradient norm to this
+    sample_length: int = 200      # characters sampled from the trained model
+    progress: bool = True         # show a progress bar
+
+
+def char_vocabulary(text: str) -> tuple[list[str], np.ndarray]:
+    """The sorted characters of `text`, and the text as ids: (len(text),) int64."""
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    return chars, np.array([index[c] for c in text], dtype=np.int64)
+
+
+def _one_hot(ids: np.ndarray, vocab: int) -> np.ndarray:
+    x = np.zeros((1, len(ids), vocab))                              # (batch=1, time, vocab)
+    x[0, np.arange(len(ids)), ids] = 1.0
+    return x
+
+
+def text_loss(params: dict[str, np.ndarray], ids: np.ndarray, vocab: int) -> float:
+    """Mean next-character cross-entropy (nats) over the whole text, reading it in one pass."""
+    y, _ = rnn_forward(params, _one_hot(ids[:-1], vocab))            # (1, time, vocab)
+    logits = y[0] - y[0].max(axis=-1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    return float(-log_p[np.arange(len(ids) - 1), ids[1:]].mean())
+
+
+def sample_text(params: dict[str, np.ndarray], chars: list[str], start: str, length: int, seed: int = 0) -> str:
+    """Sample `length` characters after `start` from the model's softmax."""
+    rng = np.random.default_rng(seed)
+    index = {c: i for i, c in enumerate(chars)}
+    ids = [index[c] for c in start]
+    h = None
+    y, cache = rnn_forward(params, _one_hot(np.array(ids), len(chars)), h)
+    out = []
+    for _ in range(length):
+        logits = y[0, -1] - y[0, -1].max()
+        p = np.exp(logits) / np.exp(logits).sum()
+        nxt = int(rng.choice(len(chars), p=p))
+        out.append(chars[nxt])
+        y, cache = rnn_forward(params, _one_hot(np.array([nxt]), len(chars)), cache["hs"][:, -1])
+    return start + "".join(out)
+
+
+@experiment("char_rnn_numpy", NumpyCharRNNConfig,
+            help="the numpy RNN learns Sonnet 18 character by character (metrics: final_loss, initial_loss, "
+                 "uniform_loss, unigram_loss, in nats per character)")
+def run_numpy_char_rnn(config: NumpyCharRNNConfig) -> Result:
+    check_int(config.steps, "steps", minimum=1)
+    seq = check_int(config.seq_length, "seq_length", minimum=1)
+    chars, ids = char_vocabulary(SONNET_18)
+    vocab = len(chars)
+    params = init_params(vocab, config.hidden_size, vocab, seed=config.seed)
+    memory = {k: np.zeros_like(v) for k, v in params.items()}      # Adagrad's sums of squared gradients
+    counts = np.bincount(ids, minlength=vocab) / len(ids)
+    initial = text_loss(params, ids, vocab)
+    h, pos, losses, norms = None, 0, [], []
+    for _ in progress(range(config.steps), desc="numpy char-RNN", disable=None if config.progress else True):
+        if pos + seq + 1 > len(ids):
+            h, pos = None, 0                                         # back to the start, fresh state
+        chunk = ids[pos:pos + seq + 1]
+        loss, grads, h = rnn_loss_and_grads(params, _one_hot(chunk[:-1], vocab), chunk[None, 1:],
+                                            loss="cross_entropy", h0=h)
+        grads.pop("h0")
+        grads, norm = clip_grad_norm(grads, config.clip)
+        for name, g in grads.items():                                # Adagrad step
+            memory[name] += g * g
+            params[name] -= config.lr * g / np.sqrt(memory[name] + 1e-8)
+        losses.append(loss)
+        norms.append(norm)
+        pos += seq
+    metrics = {"final_loss": text_loss(params, ids, vocab),
+               "initial_loss": initial,
+               "uniform_loss": math.log(vocab),
+               "unigram_loss": float(-(counts * np.log(counts)).sum()),
+               "steps": config.steps}
+    sample = sample_text(params, chars, "Shall I", config.sample_length, seed=config.seed)
+    return Result(metrics=metrics, config=config, model=None,
+                  history={"loss": losses, "grad_norm": norms},
+                  extras={"params": params, "chars": chars, "sample": sample})
+
+
+class StopOnNonFinite(Callback):
+    """Stop training as soon as the loss or the gradient norm is NaN or infinite (nothing can be learnt after)."""
+
+    def on_step(self, state: TrainState) -> None:
+        loss, norm = state.history.loss[-1], state.history.grad_norm[-1]
+        if not (math.isfinite(loss) and math.isfinite(norm)):
+            state.request_stop(f"loss {loss:.3g}, gradient norm {norm:.3g} at step {state.step}")
+
+
+@dataclass
+class ClippingConfig:
+    seed: int = 0                 # seeds the initial weights and the training batches (the same for both runs)
+    T: int = 30                   # sequence length of the adding problem
+    hidden_size: int = 32         # tanh units
+    radius: float = 3.0           # W_hh starts as radius * (random orthogonal): far above 1, gradients explode
+    lr: float = 0.1               # plain SGD learning rate (Adam would hide the explosion by normalising steps)
+    clip: float = 1.0             # threshold of the clipped run: g <- clip * g / ||g|| when ||g|| > clip
+    steps: int = 200              # optimisation steps per run
+    batch_size: int = 32          # sequences per step
+    progress: bool = True         # show a progress bar
+
+
+def _clipping_model(config: ClippingConfig) -> nn.Module:
+    seed_everything(config.seed)
+    model = SequenceModel("rnn", 2, config.hidden_size, 1)
+    q, r = torch.linalg.qr(torch.randn(config.hidden_size, config.hidden_size))
+    with torch.no_grad():
+        model.rnn.weight_hh_l0.copy_(config.radius * q * torch.sign(torch.diagonal(r)))   # (hidden, hidden)
+    return model
+
+
+@experiment("clipping", ClippingConfig,
+            help="exploding gradients on the adding problem, trained with and without gradient clipping (metrics: "
+                 "unclipped_diverged, unclipped_max_grad_norm, clipped_final_loss, initial_loss, baseline_mse)")
+def run_clipping(config: ClippingConfig) -> Result:
+    check_int(config.T, "T", minimum=2)
+    histories, models = {}, {}
+    for name, clip in (("no clipping", None), ("clipping", config.clip)):
+        model = _clipping_model(config)                             # the same start for both runs
+        g = torch.Generator().manual_seed(config.seed)
+
+        def batch(g: torch.Generator = g) -> tuple[torch.Tensor, torch.Tensor]:
+            return adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
+
+        def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+            x, y = batch
+            return nn.functional.mse_loss(model(x), y)
+
+        histories[name] = train(model, batch, loss_fn,
+                                TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=clip,
+                                            progress=config.progress, desc=f"adding T={config.T}, {name}"),
+                                optimizer=torch.optim.SGD(model.parameters(), lr=config.lr),
+                                callbacks=[StopOnNonFinite()])
+        models[name] = model
+    raw, clipped = histories["no clipping"], histories["clipping"]
+    finite_raw = [v for v in raw.grad_norm if math.isfinite(v)]
+    tail = max(1, len(clipped.loss) // 10)
+    metrics = {"unclipped_diverged": float(raw.stopped_early is not None),
+               "unclipped_steps": raw.steps[-1],
+               "unclipped_max_grad_norm": max(finite_raw) if finite_raw else math.nan,
+               "clipped_max_grad_norm": max(clipped.grad_norm),
+               "clipped_final_loss": float(np.mean(clipped.loss[-tail:])),
+               "clipped_diverged": float(clipped.stopped_early is not None),
+               "initial_loss": clipped.loss[0],
+               "baseline_mse": 1.0 / 6.0}
+    return Result(metrics=metrics, config=config, model=models["clipping"], history=histories,
+                  extras={"models": models})
