@@ -33,7 +33,7 @@ def scan_table(lengths: list[int], batch: int, hidden: int, repeats: int) -> lis
         t = time_costs({"scan": forward_backward(layer, x),
                         "loop": forward_backward(lambda x: layer(x, parallel=False), x),
                         "gru": forward_backward(gru, x)}, repeats=repeats)
-        row = {"T": T, "scan_s": t["scan"], "loop_s": t["loop"], "nn_gru_s": t["gru"],
+        row = {"batch": batch, "hidden": hidden, "T": T, "scan_s": t["scan"], "loop_s": t["loop"], "nn_gru_s": t["gru"],
                "loop_over_scan": t["loop"] / t["scan"], "nn_gru_over_scan": t["gru"] / t["scan"]}
         rows.append(row)
         print(f"T={T:5d}  scan {t['scan']:8.4f} s  loop {t['loop']:8.4f} s  nn.GRU {t['gru']:8.4f} s  "
@@ -65,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     scan_lengths = [64, 128] if args.quick else [256, 1024, 4096]
     att_lengths = [64, 128] if args.quick else [256, 512, 1024, 2048]
     start = time.perf_counter()
-    print("minGRU (hidden 64, batch 16), forward + backward:")
-    scan_rows = scan_table(scan_lengths, batch=16, hidden=64, repeats=args.repeats)
+    scan_rows = []
+    for batch, hidden in ((8, 32), (16, 64)):  # the scan's cost grows with batch x hidden, the loop's barely
+        print(f"minGRU (hidden {hidden}, batch {batch}), forward + backward:")
+        scan_rows += scan_table(scan_lengths, batch=batch, hidden=hidden, repeats=args.repeats)
     print("one causal Transformer block vs nn.GRU (width 32, batch 4), forward + backward:")
     att_rows = attention_table(att_lengths, batch=4, d_model=32, repeats=args.repeats)
     record = {"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": platform.machine(),
