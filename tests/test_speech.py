@@ -306,3 +306,19 @@ def test_exercise_checks(monkeypatch):
         raise NotImplementedError("merge repeats")
 
     assert not check_ctc_collapse(stub)
+
+
+# ---------------------------------------------------------------- experiment
+@pytest.mark.slow
+def test_speech_experiment_reports_the_issue_metrics():
+    from rnnlab.experiments import EXPERIMENTS
+    from rnnlab.experiments.speech import SpeechConfig
+
+    config = SpeechConfig(steps=2, hidden_size=8, batch_size=4, n_real=3, beam_width=2, eval_every=2,
+                          progress=False)
+    result = EXPERIMENTS["speech"].run(config)
+    for name in ("digit_error_rate", "real_digit_error_rate", "digit_error_rate_beam", "chance_digit_error_rate"):
+        assert name in result.metrics and result.metrics[name] >= 0.0
+    assert result.metrics["steps"] == 2 and len(result.extras["real_labels"]) == 3
+    again = EXPERIMENTS["speech"].run(config)
+    assert again.metrics == result.metrics, "the same seed must give the same result"
