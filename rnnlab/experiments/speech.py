@@ -106,13 +106,13 @@ def run_speech(config: SpeechConfig) -> Result:
     test_lp, real_lp = predict_log_probs(model, test_x), predict_log_probs(model, real_x)
     test_hyp, real_hyp = decode(test_lp), decode(real_lp)
     rng = np.random.default_rng(config.seed)
-    guesses = [list(rng.integers(0, 10, len(y))) for y in test_set.labels]   # right length, random digits
+    guesses = [[int(d) for d in rng.integers(0, 10, len(y))] for y in test_set.labels]   # right length, random digits
     metrics = {
         "digit_error_rate": digit_error_rate(test_hyp, test_set.labels),
         "digit_error_rate_beam": digit_error_rate(decode(test_lp, config.beam_width), test_set.labels),
         "real_digit_error_rate": digit_error_rate(real_hyp, real_labels),
         "real_digit_error_rate_beam": digit_error_rate(decode(real_lp, config.beam_width), real_labels),
-        "chance_digit_error_rate": digit_error_rate(guesses, test_set.labels),
+        "chance_digit_error_rate": float(digit_error_rate(guesses, test_set.labels)),
         "steps": history.steps[-1],
     }
     extras = {"test_features": test_x, "test_labels": test_set.labels, "test_voices": test_set.voices,
