@@ -254,5 +254,8 @@ def test_charlm_experiment_reports_the_issue_metrics():
     assert result.extras["held_out_text"] == result.extras["text"][-200:]
     again = run_charlm(config).metrics
     assert again["bits_per_char"] == pytest.approx(m["bits_per_char"])  # seeded
-    with pytest.raises(ValueError, match="name must be one of"):
+    assert result.config.hidden_size == 8 and result.config.bptt == 8
+    defaults = run_charlm(CharLMConfig(corpus="names", steps=1, max_chars=2000, progress=False)).config
+    assert (defaults.hidden_size, defaults.bptt) == (64, 32)  # the corpus defaults fill what was left None
+    with pytest.raises(ValueError, match="corpus must be one of"):
         run_charlm(CharLMConfig(corpus="tolstoy", progress=False))
