@@ -30,7 +30,8 @@ def plot_cost_vs_length(lengths: Sequence[int], costs: Mapping[str, Sequence[flo
     for slope in guides:
         ax.plot(lengths, first * (lengths / lengths[0]) ** slope, ls=":", color="grey", lw=1)
         ax.annotate(f"∝ T{'²' if slope == 2 else '' if slope == 1 else f'^{slope}'}",
-                    (lengths[-1], first * (lengths[-1] / lengths[0]) ** slope), fontsize=8, color="grey")
+                    (lengths[-1], first * (lengths[-1] / lengths[0]) ** slope), fontsize=8, color="grey",
+                    ha="right", va="bottom")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("sequence length T")
