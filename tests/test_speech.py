@@ -243,7 +243,10 @@ def test_loader_errors_on_missing_or_corrupt_file(tmp_path):
 
 
 def test_real_digit_strings():
+    quiet, _, _ = speech.real_digit_strings(2, seed=3, background_snr_db=None)
+    assert np.sum(quiet[0] == 0) > 100, "without background noise the pauses are digital silence"
     waves, labels, rate = speech.real_digit_strings(5, seed=3)
+    assert np.sum(waves[0] == 0) < 10
     assert rate == 8000 and len(waves) == len(labels) == 5
     assert all(w.dtype == np.float32 and len(w) > 0.3 * rate * len(y) for w, y in zip(waves, labels, strict=True))
     again, labels2, _ = speech.real_digit_strings(5, seed=3)
@@ -272,11 +275,11 @@ def test_analyse_clip_ordinary_and_extreme(small_model):
     c = clips[0]
     result = analyse_clip(small_model, clips, c.voice, c.rate, -MAX_NOISE_DB)
     assert result["message"] == "" and result["reference"] == c.digits
-    np.testing.assert_array_equal(result["wave"], c.wave)
+    assert result["wave"].shape == c.wave.shape and 0 < np.abs(result["wave"] - c.wave).max() < 0.05
     assert result["feats"].shape[1] == 32 and result["log_probs"].shape[1] == NUM_CLASSES
     assert result["errors"] == edit_distance(result["decoded"], c.digits)
     loud = analyse_clip(small_model, clips, c.voice, c.rate, 1e5)
-    assert "capped" in loud["message"] and np.abs(loud["wave"]).max() <= 0.9 + 1e-6
+    assert "clipped" in loud["message"] and np.abs(loud["wave"]).max() <= 0.9 + 1e-6
     missing = analyse_clip(small_model, clips, "nobody", 1, 0.0)
     assert "no clip" in missing["message"]
 

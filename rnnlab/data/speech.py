@@ -127,9 +127,14 @@ def trim_silence(wave: np.ndarray, threshold: float = 0.02) -> np.ndarray:
 
 
 def real_digit_strings(n: int = 40, *, min_digits: int = 1, max_digits: int = 7, seed: int = 0,
-                       max_gap: float = 0.3) -> tuple[list[np.ndarray], list[list[int]], int]:
+                       max_gap: float = 0.3, background_snr_db: float | None = 40.0
+                       ) -> tuple[list[np.ndarray], list[list[int]], int]:
     """`n` real spoken digit strings: Allison Smith's recordings of single digits, trimmed and joined with
-    random pauses of 0.02-`max_gap` seconds. Returns (waves, digit lists, sample rate)."""
+    random pauses of 0.02-`max_gap` seconds. Returns (waves, digit lists, sample rate).
+
+    background_snr_db: faint white noise this many dB below the speech (40 dB: like the quietest training
+    clips), so that the pauses are not digital silence, which no training clip contains; None adds nothing.
+    """
     n = check_int(n, "n", minimum=1)
     min_digits = check_int(min_digits, "min_digits", minimum=1)
     max_digits = check_int(max_digits, "max_digits", minimum=min_digits)
@@ -145,6 +150,8 @@ def real_digit_strings(n: int = 40, *, min_digits: int = 1, max_digits: int = 7,
         for d in digits:
             parts += [clips[d], np.zeros(int(rng.uniform(0.02, max_gap) * rate), np.float32)]
         wave = np.concatenate(parts)
+        if background_snr_db is not None:
+            wave = add_noise(wave, background_snr_db, seed=int(rng.integers(2**31)))
         waves.append((wave / np.abs(wave).max() * 0.7).astype(np.float32))
         labels.append(digits)
     return waves, labels, rate
