@@ -208,3 +208,17 @@ def test_widget_updates_as_you_type(tiny_model):
     assert "vocabulary" in panel.value
     box.value = "stale and awful"
     assert "p(great)" in panel.value
+
+
+@pytest.mark.parametrize("kind", ["bow", "bigru"])
+def test_experiment_reports_the_issue_metrics(kind):
+    from rnnlab.experiments import EXPERIMENTS
+    from rnnlab.experiments.sentiment import SentimentConfig
+
+    config = SentimentConfig(model=kind, steps=3, eval_every=3, max_len=20, progress=False)
+    result = EXPERIMENTS["sentiment"].run(config)
+    for name in ("accuracy", "majority_accuracy", "probe_accuracy"):
+        assert 0.0 <= result.metrics[name] <= 1.0
+    assert result.metrics["majority_accuracy"] == pytest.approx(0.658)   # 658 of 1,000 test reviews are great
+    if kind == "bow":
+        assert result.metrics["probe_accuracy"] <= 0.5                   # identical bags in every pair
