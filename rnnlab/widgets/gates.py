@@ -83,14 +83,14 @@ def gates_at(gates: Mapping[str, np.ndarray], t: int) -> dict[str, np.ndarray]:
 def describe_step(gates: Mapping[str, np.ndarray], t: int) -> str:
     """One line of plain words about step t: the mean of each gate and the largest |c| or |h|."""
     step = gates_at(gates, t)
-    parts = [f"t = {t}:"]
+    parts = []
     for name in ("input", "forget", "output", "reset", "update"):
         if name in step:
             parts.append(f"mean {name} gate {step[name].mean():.2f}")
     for name in ("c", "h"):
         if name in step:
             parts.append(f"max |{name}| {np.abs(step[name]).max():.2f}")
-    return ", ".join(parts)
+    return f"t = {t}: " + ", ".join(parts)
 
 
 def make_gate_explorer(models: Mapping[str, SequenceModel], sequences: Mapping[str, torch.Tensor], *,
