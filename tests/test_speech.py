@@ -243,10 +243,10 @@ def test_loader_errors_on_missing_or_corrupt_file(tmp_path):
 
 
 def test_real_digit_strings():
-    quiet, _, _ = speech.real_digit_strings(2, seed=3, background_snr_db=None)
+    quiet, quiet_labels, _ = speech.real_digit_strings(5, seed=3, background_snr_db=None)
     assert np.sum(quiet[0] == 0) > 100, "without background noise the pauses are digital silence"
     waves, labels, rate = speech.real_digit_strings(5, seed=3)
-    assert np.sum(waves[0] == 0) < 10
+    assert np.sum(waves[0] == 0) < 10 and labels == quiet_labels
     assert rate == 8000 and len(waves) == len(labels) == 5
     assert all(w.dtype == np.float32 and len(w) > 0.3 * rate * len(y) for w, y in zip(waves, labels, strict=True))
     again, labels2, _ = speech.real_digit_strings(5, seed=3)

@@ -150,8 +150,9 @@ def real_digit_strings(n: int = 40, *, min_digits: int = 1, max_digits: int = 7,
         for d in digits:
             parts += [clips[d], np.zeros(int(rng.uniform(0.02, max_gap) * rate), np.float32)]
         wave = np.concatenate(parts)
+        noise_seed = int(rng.integers(2**31))            # drawn either way: the same seed gives the same strings
         if background_snr_db is not None:
-            wave = add_noise(wave, background_snr_db, seed=int(rng.integers(2**31)))
+            wave = add_noise(wave, background_snr_db, seed=noise_seed)
         waves.append((wave / np.abs(wave).max() * 0.7).astype(np.float32))
         labels.append(digits)
     return waves, labels, rate
