@@ -35,6 +35,9 @@ lint: install
 	$(BIN)/ruff check rnnlab tests notebooks benchmarks tools conftest.py
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
 
+# The tests run PYTEST_WORKERS processes side by side; one torch thread each keeps them from fighting for cores.
+unit notebooks browser: export OMP_NUM_THREADS ?= 1
+
 unit: install
 	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser"
 

@@ -37,7 +37,7 @@ def check_array(x: Any, name: str, *, ndim: int | Sequence[int] | None = None,
     if shape is not None:
         for axis, (want, got) in enumerate(zip(shape, x.shape, strict=True)):
             if isinstance(want, int) and want != got:
-                raise ValueError(f"{name} must have shape {_shape_text(shape)}, got {tuple(x.shape)} "
+                raise ValueError(f"{name} must have {_shape_text(shape)}, got {tuple(x.shape)} "
                                  f"(axis {axis} is {got}, expected {want})")
     numel = x.size if isinstance(x, np.ndarray) else x.numel()
     if nonempty and numel == 0:
