@@ -103,6 +103,7 @@ def test_explorer_slider_redraws_the_plot_in_a_real_browser(lab):
                                    arg=src, timeout=120_000)                # the old plot is gone
             wait_idle(120_000)
             after = readout.inner_text()
+            box.scroll_into_view_if_needed()                        # the redrawn plot in the screenshot
             errors = page.locator(".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']")
             tracebacks = [t for t in errors.all_inner_texts() if "Traceback" in t]
         finally:
