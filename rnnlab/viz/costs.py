@@ -29,9 +29,12 @@ def plot_cost_vs_length(lengths: Sequence[int], costs: Mapping[str, Sequence[flo
     first = np.asarray(next(iter(costs.values())), dtype=float)[0]
     for slope in guides:
         ax.plot(lengths, first * (lengths / lengths[0]) ** slope, ls=":", color="grey", lw=1)
+        # label the guide at 60% of its length (in log space), above the line and inside the axes
+        x_label = lengths[0] * (lengths[-1] / lengths[0]) ** 0.6
         ax.annotate(f"∝ T{'²' if slope == 2 else '' if slope == 1 else f'^{slope}'}",
-                    (lengths[-1], first * (lengths[-1] / lengths[0]) ** slope), fontsize=8, color="grey",
-                    ha="right", va="bottom")
+                    (x_label, first * (x_label / lengths[0]) ** slope), xytext=(-4, 4),
+                    textcoords="offset points", fontsize=11, color="dimgrey", ha="right", va="bottom",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("sequence length T")
