@@ -4,10 +4,17 @@ import torch
 
 from rnnlab.checks.sentiment import check_bag_of_words, check_last_real_state
 from rnnlab.data.sentiment import (
+    CONTRAST_NEGATIVE,
+    CONTRAST_POSITIVE,
+    CONTRAST_TEMPLATES,
     LABELS,
     N_TEST,
     N_TRAIN,
+    PROBE_NEGATIVE,
+    PROBE_POSITIVE,
+    PROBE_TEMPLATES,
     build_vocab,
+    contrast_set,
     encode_set,
     encode_texts,
     load_reviews,
@@ -217,8 +224,37 @@ def test_experiment_reports_the_issue_metrics(kind):
 
     config = SentimentConfig(model=kind, steps=3, eval_every=3, max_len=20, progress=False)
     result = EXPERIMENTS["sentiment"].run(config)
-    for name in ("accuracy", "majority_accuracy", "probe_accuracy"):
+    for name in ("accuracy", "majority_accuracy", "probe_accuracy", "probe_pairs_ordered"):
         assert 0.0 <= result.metrics[name] <= 1.0
     assert result.metrics["majority_accuracy"] == pytest.approx(0.658)   # 658 of 1,000 test reviews are great
     if kind == "bow":
         assert result.metrics["probe_accuracy"] <= 0.5                   # identical bags in every pair
+        assert result.metrics["probe_pairs_ordered"] == 0.0              # every pair is a tie
+
+
+def test_contrast_set_is_labelled_by_the_second_slot_and_disjoint_from_the_probe():
+    frame = contrast_set(200, seed=3)
+    assert len(frame) == 200 and set(frame["label"]) == {0, 1}
+    for text, label in frame.itertuples(index=False):
+        words = tokenize_words(text)
+        pos = [i for i, w in enumerate(words) if w in CONTRAST_POSITIVE]
+        neg = [i for i, w in enumerate(words) if w in CONTRAST_NEGATIVE]
+        assert len(pos) == 1 and len(neg) == 1
+        assert label == int(pos[0] > neg[0])                             # the later word decides
+    words = {w for t in frame["text"] for w in tokenize_words(t)}
+    assert not words & (set(PROBE_POSITIVE) | set(PROBE_NEGATIVE))
+    assert not set(CONTRAST_TEMPLATES) & set(PROBE_TEMPLATES)
+    assert not set(frame["text"]) & set(probe_set()["text"])
+    assert contrast_set(200, seed=3).equals(frame) and not contrast_set(200, seed=4).equals(frame)
+    assert len(contrast_set(0)) == 0
+    with pytest.raises(ValueError, match="n"):
+        contrast_set(-1)
+
+
+def test_experiment_adds_contrast_sentences_to_training():
+    from rnnlab.experiments.sentiment import SentimentConfig, run_sentiment
+
+    result = run_sentiment(SentimentConfig(model="bow", steps=2, eval_every=2, max_len=20, progress=False,
+                                           contrast_examples=50))
+    assert "soggy" in result.extras["vocab"].stoi or "tasty" in result.extras["vocab"].stoi
+    assert result.metrics["probe_pairs_ordered"] == 0.0                  # still a bag of words

@@ -154,3 +154,38 @@ def probe_set() -> pd.DataFrame:
                 rows.append((template.format(a=n, b=p), 1, pair))
                 rows.append((template.format(a=p, b=n), 0, pair))
     return pd.DataFrame(rows, columns=["text", "label", "pair"])
+
+
+# Templated CONTRAST training sentences, built from other words and other templates than the probe set, so
+# the probe stays held out: they only teach that, in "..., but ...", the second clause decides.
+CONTRAST_POSITIVE = ("tasty", "good", "fresh", "yummy", "amazing", "fantastic", "nice", "flavorful")
+CONTRAST_NEGATIVE = ("bad", "horrible", "gross", "bitter", "soggy", "nasty", "weak", "poor")
+CONTRAST_TEMPLATES = (
+    "the smell was {a} but the flavor is {b} .",
+    "i expected it to be {a} but it was {b} .",
+    "my kids said {a} , but i say {b} .",
+    "the old recipe was {a} , but the new one is {b} .",
+    "{a} packaging , but the coffee itself is {b} .",
+    "reviews said {a} , but honestly it is {b} .",
+)
+
+
+def contrast_set(n: int, seed: int = 0) -> pd.DataFrame:
+    """`n` templated sentences "... {a} ..., but ... {b} ..." labelled by the sentiment of the word in slot b.
+
+    Words come from CONTRAST_POSITIVE / CONTRAST_NEGATIVE and templates from CONTRAST_TEMPLATES, none of which
+    the probe set (PROBE_*) uses, so training on these does not show a model any probe sentence. Columns
+    `text`, `label` (1 great when b is positive).
+    """
+    check_int(n, "n", minimum=0)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(n):
+        template = CONTRAST_TEMPLATES[rng.integers(len(CONTRAST_TEMPLATES))]
+        p = CONTRAST_POSITIVE[rng.integers(len(CONTRAST_POSITIVE))]
+        q = CONTRAST_NEGATIVE[rng.integers(len(CONTRAST_NEGATIVE))]
+        if rng.random() < 0.5:
+            rows.append((template.format(a=q, b=p), 1))
+        else:
+            rows.append((template.format(a=p, b=q), 0))
+    return pd.DataFrame(rows, columns=["text", "label"]).astype({"text": str, "label": "int64"})

@@ -1,18 +1,22 @@
 """Sentiment of fine-food reviews ("great" vs "other"): bag-of-words baseline, GRU, bidirectional GRU.
 
 Metrics: `accuracy` on the 1,000 test reviews, `majority_accuracy` (always predicting the class most frequent
-in the training split), `probe_accuracy` on the order-dependent probe pairs (rnnlab.data.sentiment.probe_set),
-and `val_accuracy`.
+in the training split), `probe_accuracy` on the order-dependent probe pairs (rnnlab.data.sentiment.probe_set,
+threshold p(great) > 0.5), `probe_pairs_ordered` (share of probe pairs whose great member gets the higher
+p(great), no threshold), and `val_accuracy`. With `contrast_examples > 0` the training split gets that many
+templated "..., but ..." sentences (rnnlab.data.sentiment.contrast_set), whose words and templates the probe
+set does not use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 import torch
 from torch import nn
 
-from rnnlab.data.sentiment import EncodedSet, build_vocab, encode_set, probe_set, sentiment_splits
+from rnnlab.data.sentiment import EncodedSet, build_vocab, contrast_set, encode_set, probe_set, sentiment_splits
 from rnnlab.experiments.registry import Result, experiment
 from rnnlab.models.classifier import make_classifier
 from rnnlab.train import TrainConfig, train
@@ -34,6 +38,7 @@ class SentimentConfig:
     lr: float = 5e-3               # AdamW learning rate
     weight_decay: float = 1e-4     # AdamW weight decay
     dropout: float = 0.3           # dropout on word vectors and final state (recurrent models)
+    contrast_examples: int = 0     # templated "..., but ..." sentences added to the training split (0: none)
     eval_every: int = 100          # steps between validation evaluations
     progress: bool = True          # show a progress bar
 
@@ -48,6 +53,12 @@ def predict_proba(model: nn.Module, data: EncodedSet, batch_size: int = 256) -> 
     return probs
 
 
+def pairs_ordered(model: nn.Module, data: EncodedSet) -> float:
+    """Share of probe pairs (rows 2k great, 2k+1 other) where the great member gets the higher p(great)."""
+    probs = predict_proba(model, data).reshape(-1, 2)                   # (pairs, 2)
+    return (probs[:, 0] > probs[:, 1]).float().mean().item()
+
+
 def accuracy(model: nn.Module, data: EncodedSet) -> float:
     """Share of rows where p(great) > 0.5 agrees with the label."""
     return ((predict_proba(model, data) > 0.5).float() == data.labels).float().mean().item()
@@ -58,9 +69,11 @@ def accuracy(model: nn.Module, data: EncodedSet) -> float:
 def run_sentiment(config: SentimentConfig) -> Result:
     seed_everything(config.seed)
     splits = sentiment_splits(seed=config.seed)
-    vocab = build_vocab(list(splits.train["text"]), min_freq=config.min_freq)
+    train_frame = pd.concat([splits.train, contrast_set(config.contrast_examples, seed=config.seed)],
+                            ignore_index=True)          # the contrast sentences use none of the probe's words
+    vocab = build_vocab(list(train_frame["text"]), min_freq=config.min_freq)
     train_set, val_set, test_set = (encode_set(frame, vocab, max_len=config.max_len)
-                                    for frame in (splits.train, splits.validation, splits.test))
+                                    for frame in (train_frame, splits.validation, splits.test))
     probe = probe_set()
     probe_encoded = encode_set(probe, vocab, max_len=config.max_len)
     model = make_classifier(config.model, len(vocab), embed_dim=config.embed_dim, hidden_size=config.hidden_size,
@@ -87,6 +100,7 @@ def run_sentiment(config: SentimentConfig) -> Result:
     metrics = {"accuracy": accuracy(model, test_set),
                "majority_accuracy": (test_set.labels == majority).float().mean().item(),
                "probe_accuracy": accuracy(model, probe_encoded),
+               "probe_pairs_ordered": pairs_ordered(model, probe_encoded),
                "val_accuracy": history.last("val_accuracy"),
                "vocab_size": len(vocab),
                "parameters": sum(p.numel() for p in model.parameters()),
