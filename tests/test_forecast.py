@@ -271,7 +271,11 @@ def test_viz_helpers():
     assert fig.axes[0].get_xlabel() == "date"
 
 
-def test_widget_function_and_wiring(capsys):
+def _shown_text(widget) -> str:
+    return "".join(o.get("text", "") for o in widget.children[-1].outputs)
+
+
+def test_widget_function_and_wiring():
     from rnnlab.widgets.forecast import explore_forecast, make_forecast_widget
 
     data = explore_forecast("seattle_daily", 28, 7, "linear")
@@ -282,10 +286,11 @@ def test_widget_function_and_wiring(capsys):
         explore_forecast("seattle_daily", 400, 7, "persistence")
     w = make_forecast_widget(model="persistence")
     w.children[1].value = 400   # extreme lookback: a message, not a traceback
-    assert "Cannot forecast" in capsys.readouterr().out
+    assert "Cannot forecast" in _shown_text(w)
     w.children[1].value = 10
     w.children[2].value = 60    # longest horizon still works
-    assert "Cannot forecast" not in capsys.readouterr().out
+    assert "Cannot forecast" not in _shown_text(w)
+    assert any("image/png" in o.get("data", {}) for o in w.children[-1].outputs), "the forecast plot is shown"
 
 
 def test_checks_pass_fail_and_not_done(capsys, monkeypatch):

@@ -13,11 +13,11 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import display
 
 from rnnlab.data.timeseries import SERIES
 from rnnlab.experiments.forecast import MODELS, ForecastConfig, run_forecast
 from rnnlab.viz.forecast import plot_forecast
+from rnnlab.widgets.output import show
 
 _CACHE: dict[tuple, Any] = {}
 
@@ -63,20 +63,16 @@ def make_forecast_widget(series: str = "seattle_daily", lookback: int = 28, hori
     out = widgets.Output()
 
     def redraw(_: object = None) -> None:
-        out.clear_output(wait=True)
-        with out:
-            try:
-                data = explore_forecast(series_w.value, lookback_w.value, horizon_w.value, model_w.value, steps)
-            except (ValueError, RuntimeError) as err:
-                print(f"Cannot forecast with these settings: {err}")
-                return
-            fig = plot_forecast(data["dates"], data["truth"], {model_w.value: data["forecast"]},
-                                lower=data["lower"], upper=data["upper"], title=data["title"])
-            display(fig)
-            plt.close(fig)
-            if data["lower"] is None:
-                print("(no interval: only the networks are trained with quantile outputs)")
-            display(data["table"])
+        try:
+            data = explore_forecast(series_w.value, lookback_w.value, horizon_w.value, model_w.value, steps)
+        except (ValueError, RuntimeError) as err:
+            show(out, f"Cannot forecast with these settings: {err}")
+            return
+        fig = plot_forecast(data["dates"], data["truth"], {model_w.value: data["forecast"]},
+                            lower=data["lower"], upper=data["upper"], title=data["title"])
+        note = ["(no interval: only the networks are trained with quantile outputs)"] if data["lower"] is None else []
+        show(out, fig, *note, data["table"])
+        plt.close(fig)
 
     for w in (series_w, lookback_w, horizon_w, model_w):
         w.observe(redraw, names="value")

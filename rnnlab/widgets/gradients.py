@@ -95,7 +95,8 @@ def make_gradient_explorer(radius: float = 0.9, length: int = 100, activation: s
     is in `box.state`.
     """
     import ipywidgets as widgets
-    from IPython.display import display
+
+    from rnnlab.widgets.output import show
 
     radius_w = widgets.FloatSlider(value=radius, min=0.0, max=4.0, step=0.05, description="radius")
     length_w = widgets.IntSlider(value=length, min=0, max=1000, step=10, description="length T")
@@ -113,9 +114,7 @@ def make_gradient_explorer(radius: float = 0.9, length: int = 100, activation: s
         box.state.clear()
         box.state.update(result)
         fig = plot_explorer(result)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show(out, fig)
         plt.close(fig)
 
     for control in (radius_w, length_w, act_w, init_w):

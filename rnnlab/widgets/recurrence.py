@@ -69,7 +69,8 @@ def make_recurrence_widget(text: str = "hello world, hello rnn", *, hidden_size:
     result dict is kept in `box.state` (tests and curious students can read it).
     """
     import ipywidgets as widgets
-    from IPython.display import display
+
+    from rnnlab.widgets.output import show
 
     text_box = widgets.Text(value=text, description="text")
     step = widgets.IntSlider(value=0, min=0, max=max(len(text) - 1, 0), description="step t")
@@ -90,9 +91,7 @@ def make_recurrence_widget(text: str = "hello world, hello rnn", *, hidden_size:
         fig = plot_hidden_states(result["hs"], result["chars"], step=t if n else None, message=result["message"],
                                  title=f"hidden state over time (spectral radius of W_hh: "
                                        f"{result['spectral_radius']:.2f})")
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
+        show(out, fig)
         plt.close(fig)
 
     for control in (text_box, step, scale):

@@ -60,9 +60,9 @@ def make_translation_widget(model: Seq2Seq, data: ParallelData, examples: Sequen
                             title: str = "") -> Any:
     """An ipywidgets VBox: [text, examples, method, beam width, output]; editing any redraws the output."""
     import ipywidgets as widgets
-    from IPython.display import display
 
     from rnnlab.viz.translation import plot_attention
+    from rnnlab.widgets.output import show
 
     first = examples[0] if examples else ""
     text = widgets.Text(value=first, description="source", layout=widgets.Layout(width="95%"),
@@ -75,23 +75,24 @@ def make_translation_widget(model: Seq2Seq, data: ParallelData, examples: Sequen
 
     def redraw(_: object = None) -> None:
         width.disabled = method.value == "greedy"
-        with out:
-            out.clear_output(wait=True)
-            info = explain_translation(model, data, text.value, method=method.value, beam_width=width.value)
-            if info["message"]:
-                print(("⚠️ " if info["ok"] else "") + info["message"])
-            if not info["ok"]:
-                return
-            print("translation:", info["translation"])
-            if info["weights"] is None:
-                print("(this model has no attention: every output word sees the same fixed context vector)")
-                return
-            src = [f"{t}?" if t in info["unknown"] else t for t in info["source_tokens"]]
-            fig = plot_attention(info["weights"], src, info["output_tokens"],
-                                 title=f"{title or 'attention'} ({method.value}"
-                                       f"{'' if method.value == 'greedy' else f', width {width.value}'})")
-            display(fig)
-            plt.close(fig)
+        info = explain_translation(model, data, text.value, method=method.value, beam_width=width.value)
+        items = []
+        if info["message"]:
+            items.append(("⚠️ " if info["ok"] else "") + info["message"])
+        if not info["ok"]:
+            show(out, *items)
+            return
+        items.append(f"translation: {info['translation']}")
+        if info["weights"] is None:
+            items.append("(this model has no attention: every output word sees the same fixed context vector)")
+            show(out, *items)
+            return
+        src = [f"{t}?" if t in info["unknown"] else t for t in info["source_tokens"]]
+        fig = plot_attention(info["weights"], src, info["output_tokens"],
+                             title=f"{title or 'attention'} ({method.value}"
+                                   f"{'' if method.value == 'greedy' else f', width {width.value}'})")
+        show(out, *items, fig)
+        plt.close(fig)
 
     def on_pick(change: dict) -> None:
         if change["new"] != "(type above)":
