@@ -68,9 +68,10 @@ def make_speech_widget(model: CTCAcousticModel, clips: list[DemoClip],
     in `box.state`.
     """
     import ipywidgets as widgets
-    from IPython.display import Audio, display
+    from IPython.display import Audio
 
     from rnnlab.viz.speech import plot_ctc_posteriors
+    from rnnlab.widgets.output import show
 
     voices = sorted({c.voice for c in clips})
     rates = sorted({c.rate for c in clips})
@@ -89,29 +90,25 @@ def make_speech_widget(model: CTCAcousticModel, clips: list[DemoClip],
         result = analyse_clip(model, clips, voice.value, speed.value, noise.value, feature_config)
         box.state.clear()
         box.state.update(result)
-        with out:
-            out.clear_output(wait=True)
-            if "wave" not in result:
-                print(result["message"])
-                return
-            sr = result["sample_rate"]
-            fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
-            feats = result["feats"].numpy()
-            ax1.imshow(feats.T, origin="lower", aspect="auto", cmap="magma",
-                       extent=(0, len(feats) * hop / sr, -0.5, feats.shape[1] - 0.5))
-            ax1.set_ylabel("mel band")
-            ax1.set_title(f"{voice.value} at {speed.value} words/min, noise {noise.value:+g} dB (normalised log-mel)")
-            frame_seconds = len(feats) * hop / sr / max(len(result["log_probs"]), 1)
-            plot_ctc_posteriors(result["log_probs"], result["reference"], result["decoded"],
-                                frame_seconds=frame_seconds, ax=ax2)
-            fig.tight_layout()
-            display(fig)
-            plt.close(fig)
-            print(f"reference {''.join(map(str, result['reference']))}   decoded "
-                  f"{''.join(map(str, result['decoded'])) or '(nothing)'}   edit distance {result['errors']}")
-            if result["message"]:
-                print(result["message"])
-            display(Audio(result["wave"], rate=sr, normalize=False))
+        if "wave" not in result:
+            show(out, result["message"])
+            return
+        sr = result["sample_rate"]
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
+        feats = result["feats"].numpy()
+        ax1.imshow(feats.T, origin="lower", aspect="auto", cmap="magma",
+                   extent=(0, len(feats) * hop / sr, -0.5, feats.shape[1] - 0.5))
+        ax1.set_ylabel("mel band")
+        ax1.set_title(f"{voice.value} at {speed.value} words/min, noise {noise.value:+g} dB (normalised log-mel)")
+        frame_seconds = len(feats) * hop / sr / max(len(result["log_probs"]), 1)
+        plot_ctc_posteriors(result["log_probs"], result["reference"], result["decoded"],
+                            frame_seconds=frame_seconds, ax=ax2)
+        fig.tight_layout()
+        summary = (f"reference {''.join(map(str, result['reference']))}   decoded "
+                   f"{''.join(map(str, result['decoded'])) or '(nothing)'}   edit distance {result['errors']}")
+        notes = [result["message"]] if result["message"] else []
+        show(out, fig, summary, *notes, Audio(result["wave"], rate=sr, normalize=False))
+        plt.close(fig)
 
     for control in (voice, speed, noise):
         control.observe(redraw, names="value")
