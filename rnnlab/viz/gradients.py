@@ -22,8 +22,8 @@ def _node(ax: plt.Axes, x: float, y: float, text: str, colour: str) -> None:
 
 
 def _back(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float], colour: str, label: str = "",
-          rad: float = 0.0, lw: float = 1.6) -> None:
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=13, color=colour, lw=lw,
+          rad: float = 0.0, lw: float = 1.6, ls: str = "-") -> None:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=13, color=colour, lw=lw, ls=ls,
                                  connectionstyle=f"arc3,rad={rad}"))
     if label:
         ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.22, label, ha="center", fontsize=9,
@@ -31,29 +31,31 @@ def _back(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float], co
 
 
 def plot_gradient_paths(steps: int = 4) -> plt.Figure:
-    """BPTT drawn backwards: every loss L_t sends its gradient down into h_t (dL_t/dh_t), and every h_t passes
+    """BPTT drawn backwards (column vectors, as in notebook 02): every loss term l_t sends its gradient down
+    into h_t (dl_t/dh_t), and every h_t passes
     the sum of what reached it back to h_{t-1} through J_t = diag(f'(a_t)) W_hh; each W_hh gradient is a sum over
-    the steps."""
+    the steps. The dashed green arrow is a shorthand for the path through all the J's, not a connection."""
     steps = check_int(steps, "steps", minimum=1, maximum=8)
     fig, ax = plt.subplots(figsize=(2.2 * steps + 1.5, 3.8))
     for t in range(1, steps + 1):
         cx = 2.0 * t
         _node(ax, cx, 0, f"$h_{t}$", "#cfe2f3")
-        _node(ax, cx, 1.6, f"$L_{t}$", "#f4cccc")
+        _node(ax, cx, 1.6, rf"$\ell_{t}$", "#f4cccc")
         _back(ax, (cx, 1.33), (cx, 0.27), "C3", "")
-        ax.text(cx + 0.1, 0.8, rf"$\frac{{\partial L_{t}}}{{\partial h_{t}}}$", fontsize=11, color="C3")
+        ax.text(cx + 0.1, 0.8, rf"$\frac{{\partial \ell_{t}}}{{\partial h_{t}}}$", fontsize=11, color="C3")
         prev = cx - 2.0
         if t > 1:
             _back(ax, (cx - 0.37, 0), (prev + 0.37, 0), "C0", f"$J_{t}^\\top$")
-        ax.text(cx, -0.62, rf"$\delta_{t} = \frac{{\partial L_{t}}}{{\partial h_{t}}} + J_{{{t + 1}}}^\top "
-                rf"\delta_{{{t + 1}}}$" if t < steps else rf"$\delta_{t} = \frac{{\partial L_{t}}}{{\partial h_{t}}}$",
+        direct = rf"\delta_{t} = \frac{{\partial \ell_{t}}}{{\partial h_{t}}}"
+        ax.text(cx, -0.62, rf"${direct} + J_{{{t + 1}}}^\top \delta_{{{t + 1}}}$" if t < steps else f"${direct}$",
                 ha="center", fontsize=9)
     _node(ax, 0.0, 0, "$h_0$", "#eeeeee")
     _back(ax, (2.0 - 0.37, 0), (0.37, 0), "C0", "$J_1^\\top$")
     # the long path from the last loss to the first state
-    _back(ax, (2.0 * steps - 0.2, 1.35), (2.0 + 0.2, 0.3), "C2", "", rad=0.25, lw=1.2)
-    ax.text(steps + 1.0, 2.25, rf"$\partial L_{steps} / \partial h_1 = (\partial L_{steps} / \partial h_{steps})\, "
-            rf"J_{steps} \cdots J_2$: a product of {steps - 1} Jacobians",
+    _back(ax, (2.0 * steps - 0.2, 1.35), (2.0 + 0.2, 0.3), "C2", "", rad=0.25, lw=1.2, ls="--")
+    ax.text(steps + 1.0, 2.25, rf"dashed: shorthand for $\partial \ell_{steps} / \partial h_1 = J_2^\top \cdots "
+            rf"J_{steps}^\top\, \partial \ell_{steps} / \partial h_{steps}$, a product of {steps - 1} Jacobians "
+            "(not a connection)",
             color="C2", ha="center", fontsize=10)
     ax.set_xlim(-0.6, 2.0 * steps + 0.8)
     ax.set_ylim(-1.0, 2.55)
