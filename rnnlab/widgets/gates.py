@@ -103,9 +103,9 @@ def make_gate_explorer(models: Mapping[str, SequenceModel], sequences: Mapping[s
     `box.shown` is a dict describing what is on screen now: model, sequence, t, and the text printed.
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     from rnnlab.viz.gates import plot_gates
+    from rnnlab.widgets.output import show
 
     if not models or not sequences:
         raise ValueError("make_gate_explorer needs at least one model and one sequence")
@@ -123,7 +123,6 @@ def make_gate_explorer(models: Mapping[str, SequenceModel], sequences: Mapping[s
     def redraw(*_):
         if busy[0]:
             return
-        out.clear_output(wait=True)
         key = (model_dd.value, seq_dd.value)
         try:
             if key not in cache:
@@ -132,8 +131,7 @@ def make_gate_explorer(models: Mapping[str, SequenceModel], sequences: Mapping[s
         except (ValueError, TypeError) as err:
             shown_state.clear()
             shown_state.update(model=key[0], sequence=key[1], t=None, text=f"Cannot show this input: {err}")
-            with out:
-                print(shown_state["text"])
+            show(out, shown_state["text"])
             return
         T = gates["h"].shape[0]
         if slider.max != T - 1:
@@ -151,9 +149,7 @@ def make_gate_explorer(models: Mapping[str, SequenceModel], sequences: Mapping[s
         text = describe_step(gates, t) + f"\nmodel output: {np.round(gates['prediction'], 3).tolist()}"
         shown_state.clear()
         shown_state.update(model=key[0], sequence=key[1], t=t, text=text)
-        with out:
-            display(fig)
-            print(text)
+        show(out, fig, text)
         plt.close(fig)
 
     for w in (model_dd, seq_dd, slider):
