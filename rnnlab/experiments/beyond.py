@@ -17,13 +17,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnlab.data.synthetic import ADDING_BASELINE_MSE, adding_problem
-from rnnlab.experiments.long_range import TEST_SEED
+from rnnlab.data.synthetic import ADDING_BASELINE_MSE
+from rnnlab.experiments.long_range import fit_adding
 from rnnlab.experiments.registry import Result, experiment
 from rnnlab.models import SequenceModel
 from rnnlab.models.attention import TransformerConfig, TransformerRegressor
 from rnnlab.models.scan import MinRNNRegressor
-from rnnlab.train import EarlyStopping, TrainConfig, train
 from rnnlab.utils import seed_everything
 from rnnlab.validate import check_array, check_int
 
@@ -65,33 +64,9 @@ def build_model(config: BeyondConfig) -> nn.Module:
                  "(metrics: test_mse, baseline_mse)")
 def run_beyond(config: BeyondConfig) -> Result:
     seed_everything(config.seed)
-    x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)
     model = build_model(config)
-    g = torch.Generator().manual_seed(config.seed)
-
-    def batch() -> tuple[torch.Tensor, torch.Tensor]:
-        return adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
-
-    def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        x, y = batch
-        return nn.functional.mse_loss(model(x), y)
-
-    def evaluate(model: nn.Module) -> dict[str, float]:
-        with torch.no_grad():
-            return {"test_mse": nn.functional.mse_loss(model(x_test), y_test).item()}
-
-    callbacks = [EarlyStopping("test_mse", target=config.stop_at)] if config.stop_at is not None else []
-    history = train(model, batch, loss_fn,
-                    TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=config.clip_grad_norm,
-                                eval_every=config.eval_every, progress=config.progress,
-                                desc=f"adding T={config.T} {config.model}"),
-                    evaluate=evaluate, callbacks=callbacks)
-    metrics = {"test_mse": history.last("test_mse"),
-               "baseline_mse": nn.functional.mse_loss(torch.ones_like(y_test), y_test).item(),
-               "best_test_mse": float(history.metric("test_mse")[1].min()),
-               "parameters": sum(p.numel() for p in model.parameters()),
-               "steps": history.steps[-1],
-               "train_seconds": history.seconds}
+    history, metrics = fit_adding(model, config)
+    metrics["train_seconds"] = history.seconds
     return Result(metrics=metrics, config=config, model=model, history=history,
                   extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})
 

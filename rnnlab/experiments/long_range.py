@@ -7,6 +7,7 @@ Models are compared at matched parameter counts: by default each has as many par
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
@@ -15,7 +16,7 @@ from rnnlab.data.synthetic import ADDING_BASELINE_MSE, adding_problem, copy_memo
 from rnnlab.experiments.registry import Result, experiment
 from rnnlab.models import SequenceModel, matched_hidden_size, recurrent_parameter_count
 from rnnlab.models.cells import set_forget_bias
-from rnnlab.train import EarlyStopping, TrainConfig, train
+from rnnlab.train import EarlyStopping, History, TrainConfig, train
 from rnnlab.utils import seed_everything
 
 MODELS = ["rnn", "lstm", "gru"]
@@ -53,13 +54,14 @@ def _hidden(model: str, hidden_size: int | None, reference_hidden: int, input_si
     return matched_hidden_size(model, input_size, output_size, budget)
 
 
-@experiment("adding", AddingConfig, help="the adding problem (metrics: test_mse, baseline_mse)")
-def run_adding(config: AddingConfig) -> Result:
-    seed_everything(config.seed)
+def fit_adding(model: nn.Module, config: Any) -> tuple[History, dict[str, float]]:
+    """Train `model` ((batch, T, 2) -> (batch, 1)) on the adding problem and evaluate it on the fixed held-out set.
+
+    `config` is any config with the fields of AddingConfig that set the task and the budget (T, seed, batch_size,
+    steps, lr, clip_grad_norm, n_test, eval_every, stop_at, progress, model); `run_adding` and the attention and
+    minGRU experiments of notebook 10 share this loop. Returns the history and the metrics common to both.
+    """
     x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)
-    hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, 2, 1)
-    model = SequenceModel(config.model, 2, hidden, 1)
-    _init_forget_bias(model, config.forget_bias)
     g = torch.Generator().manual_seed(config.seed)
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
@@ -75,15 +77,25 @@ def run_adding(config: AddingConfig) -> Result:
     callbacks = [EarlyStopping("test_mse", target=config.stop_at)] if config.stop_at is not None else []
     history = train(model, batch, loss_fn,
                     TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=config.clip_grad_norm,
-                                 eval_every=config.eval_every, progress=config.progress,
-                                 desc=f"adding T={config.T} {config.model}"),
+                                eval_every=config.eval_every, progress=config.progress,
+                                desc=f"adding T={config.T} {config.model}"),
                     evaluate=evaluate, callbacks=callbacks)
     metrics = {"test_mse": history.last("test_mse"),
                "baseline_mse": nn.functional.mse_loss(torch.ones_like(y_test), y_test).item(),
                "best_test_mse": float(history.metric("test_mse")[1].min()),
-               "hidden_size": hidden,
                "parameters": sum(p.numel() for p in model.parameters()),
                "steps": history.steps[-1]}
+    return history, metrics
+
+
+@experiment("adding", AddingConfig, help="the adding problem (metrics: test_mse, baseline_mse)")
+def run_adding(config: AddingConfig) -> Result:
+    seed_everything(config.seed)
+    hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, 2, 1)
+    model = SequenceModel(config.model, 2, hidden, 1)
+    _init_forget_bias(model, config.forget_bias)
+    history, metrics = fit_adding(model, config)
+    metrics["hidden_size"] = hidden
     return Result(metrics=metrics, config=config, model=model, history=history,
                   extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})
 
