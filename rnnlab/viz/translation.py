@@ -52,12 +52,7 @@ def plot_scores_by_length(curves: Mapping[str, Mapping[str, float]], *, ylabel: 
     ax.set_xticks(range(len(buckets)), names, fontsize=8)
     ax.set_xlabel("source length (tokens)")
     ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, title)
 
 
 def plot_position_accuracy(curves: Mapping[str, Sequence[float]], *, title: str = "",
@@ -72,6 +67,11 @@ def plot_position_accuracy(curves: Mapping[str, Sequence[float]], *, title: str 
     ax.set_xlabel("output position")
     ax.set_ylabel("token accuracy")
     ax.set_ylim(0, 1.02)
+    return _finish(fig, ax, title)
+
+
+def _finish(fig: plt.Figure, ax: plt.Axes, title: str) -> plt.Figure:
+    """Title (if any), grid, legend and tight layout: the common end of the line plots here."""
     if title:
         ax.set_title(title)
     ax.grid(alpha=0.3)
