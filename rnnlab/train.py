@@ -136,35 +136,6 @@ class EarlyStopping(Callback):
                 state.request_stop(f"{self.metric} did not improve for {self.patience} evaluations")
 
 
-class LivePlot(Callback):
-    """Redraw the learning curve in the notebook every `every` steps (and at the end)."""
-
-    def __init__(self, every: int = 50, metrics: Sequence[str] = (), logy: bool = True) -> None:
-        self.every = check_int(every, "every", minimum=1)
-        self.metrics, self.logy = tuple(metrics), logy
-        self._handle = None
-
-    def _draw(self, state: TrainState) -> None:
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        from rnnlab.viz import plot_history
-
-        fig = plot_history(state.history, metrics=self.metrics, logy=self.logy)
-        if self._handle is None:
-            self._handle = display(fig, display_id=True)
-        else:
-            self._handle.update(fig)
-        plt.close(fig)
-
-    def on_step(self, state: TrainState) -> None:
-        if state.step % self.every == 0:
-            self._draw(state)
-
-    def on_end(self, state: TrainState) -> None:
-        self._draw(state)
-
-
 def _batch_stream(batches: Iterable[Batch] | Callable[[], Batch]) -> Iterator[Batch]:
     """Endless batches: call a batch factory again and again, or cycle over an iterable (e.g. a DataLoader)."""
     if callable(batches) and not hasattr(batches, "__iter__"):

@@ -15,6 +15,7 @@ import time
 
 from rnnlab.experiments import EXPERIMENTS
 from rnnlab.experiments.registry import add_config_arguments, config_from_args
+from rnnlab.utils import choose_threads
 
 
 def _jsonable(value: object) -> object:
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{exp.name:<{width}}  {exp.help}")
         return 0 if args.list else 2
     exp = EXPERIMENTS[args.name]
+    choose_threads()  # one torch thread unless the user chose (OMP_NUM_THREADS, RNNLAB_THREADS)
     start = time.perf_counter()
     try:
         config = config_from_args(exp.config_class, args)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import inspect
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -16,6 +19,48 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+
+@dataclass(kw_only=True)
+class TrainingBlock:
+    """The training fields every experiment's config shares (a config = its task fields + this block).
+
+    An experiment config inherits it and may give a field another default (e.g. `steps: int = 1500`);
+    `--help` of the command-line runner shows each field's comment.
+    """
+
+    seed: int = 0                          # seeds initialisation, data order and sampling
+    steps: int = 1000                      # optimisation steps (the budget that results depend on)
+    batch_size: int = 64                   # examples per optimisation step
+    lr: float = 1e-3                       # Adam learning rate
+    clip_grad_norm: float | None = 1.0     # rescale the gradient to this norm when larger (None: no clipping)
+    eval_every: int = 100                  # steps between evaluations (and one at the end)
+    progress: bool = True                  # show a progress bar
+
+    def train_config(self, desc: str = "training", **overrides: Any) -> Any:
+        """The `rnnlab.train.TrainConfig` for this block (steps, lr, clipping, evaluation, progress)."""
+        from rnnlab.train import TrainConfig
+
+        fields = dict(steps=self.steps, lr=self.lr, clip_grad_norm=self.clip_grad_norm,
+                      eval_every=self.eval_every, progress=self.progress, desc=desc)
+        fields.update(overrides)
+        return TrainConfig(**fields)
+
+
+@functools.cache
+def field_comments(config_class: type) -> dict[str, str]:
+    """Each field's end-of-line comment in the class body (and its bases'): `steps: int = 1  # budget`."""
+    comments: dict[str, str] = {}
+    for cls in reversed(config_class.__mro__):
+        if not dataclasses.is_dataclass(cls):
+            continue
+        try:
+            source = inspect.getsource(cls)
+        except (OSError, TypeError):
+            continue
+        for match in re.finditer(r"^\s+(\w+)\s*:[^\n#]*#\s*(.+)$", source, flags=re.MULTILINE):
+            comments[match.group(1)] = match.group(2).strip()
+    return comments
 
 
 @dataclass
@@ -74,7 +119,8 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_class: type) ->
         if "_" in f.name:
             flags.append(f"--{f.name}")
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        help_text = f.metadata.get("help", "") + f" (default: {default})"
+        help_text = ((f.metadata.get("help") or field_comments(config_class).get(f.name, "")).replace("%", "%%")
+                     + f" (default: {default})")
         if kind is bool:
             parser.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
                                 help=help_text)

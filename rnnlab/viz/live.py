@@ -1,0 +1,41 @@
+"""A training callback that redraws the learning curve in place while a model trains.
+
+It draws with `display(..., display_id=True)` and updates that one output, which works in JupyterLab, under
+nbclient/nbmake (no widget, no output capture) and in a static site built from executed notebooks (the
+last drawing stays). It lives with `viz` because `rnnlab.train` imports no plotting code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from rnnlab.train import Callback, TrainState
+from rnnlab.validate import check_int
+from rnnlab.viz.curves import plot_history
+
+
+class LivePlot(Callback):
+    """Redraw the learning curve in the notebook every `every` steps (and at the end)."""
+
+    def __init__(self, every: int = 50, metrics: Sequence[str] = (), logy: bool = True) -> None:
+        self.every = check_int(every, "every", minimum=1)
+        self.metrics, self.logy = tuple(metrics), logy
+        self._handle = None
+
+    def _draw(self, state: TrainState) -> None:
+        fig = plot_history(state.history, metrics=self.metrics, logy=self.logy)
+        if self._handle is None:
+            self._handle = display(fig, display_id=True)
+        else:
+            self._handle.update(fig)
+        plt.close(fig)
+
+    def on_step(self, state: TrainState) -> None:
+        if state.step % self.every == 0:
+            self._draw(state)
+
+    def on_end(self, state: TrainState) -> None:
+        self._draw(state)
