@@ -6,6 +6,15 @@ student's notebook, so the cells after it still run. With RNNLAB_STRICT_CHECKS=1
 the instructor notebooks) a check that does not pass raises, so CI sees a broken solution.
 """
 
-from rnnlab.checks.core import ExerciseFailure, check_exercise, compare_arrays
+from rnnlab.checks.core import (
+    ExerciseFailure,
+    StudentCodeError,
+    as_reference,
+    call_student,
+    check_exercise,
+    compare_arrays,
+    student_answer,
+)
 
-__all__ = ["ExerciseFailure", "check_exercise", "compare_arrays"]
+__all__ = ["ExerciseFailure", "StudentCodeError", "as_reference", "call_student", "check_exercise",
+           "compare_arrays", "student_answer"]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rnnlab.checks.core import ExerciseFailure, check_exercise, compare_arrays
+from rnnlab.checks.core import ExerciseFailure, check_exercise, compare_arrays, student_answer
 from rnnlab.models.numpy_rnn import clip_grad_norm, hidden_jacobians, init_params, mse_loss, rnn_backward, rnn_forward
 
 GRAD_NAMES = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
@@ -34,14 +34,15 @@ def check_rnn_backward(rnn_backward_fn: Callable) -> bool:
     def test() -> None:
         for seed, time in ((0, 5), (1, 1)):                          # also a 1-step sequence
             params, cache, dy = _problem(seed, time=time)
-            got = rnn_backward_fn(dy, cache["x"], cache["h0"], cache["hs"], params["W_hh"], params["W_hy"])
+            expected = rnn_backward(params, cache, dy)
+            got = student_answer(rnn_backward_fn, dy, cache["x"], cache["h0"], cache["hs"], params["W_hh"],
+                                 params["W_hy"], like=expected)
             if not isinstance(got, dict):
                 raise ExerciseFailure(f"return a dict of gradients with keys {list(GRAD_NAMES)}, "
                                       f"got {type(got).__name__}")
             missing = [k for k in GRAD_NAMES if k not in got]
             if missing:
                 raise ExerciseFailure(f"your dict has no gradient for {missing}")
-            expected = rnn_backward(params, cache, dy)
             for name in GRAD_NAMES:
                 compare_arrays(f"the gradient of {name}" + (" (1-step sequence)" if time == 1 else ""),
                                got[name], expected[name], atol=1e-8)
@@ -55,15 +56,16 @@ def check_numerical_gradient(numerical_gradient_fn: Callable) -> bool:
     def test() -> None:
         x = np.linspace(-1.0, 1.0, 5)
         before = x.copy()
-        got = numerical_gradient_fn(lambda: float(np.sum(x**3)), x, 1e-5)
+        got = student_answer(numerical_gradient_fn, lambda: float(np.sum(x**3)), x, 1e-5, like=x)
         if not np.array_equal(x, before):
             raise ExerciseFailure("x changed: put every entry back after nudging it")
         compare_arrays("gradient of sum(x**3)", got, 3 * x**2, atol=1e-7)
         A = np.arange(6.0).reshape(2, 3) / 10                       # a 2-D array too
-        got = numerical_gradient_fn(lambda: float(np.sum(np.sin(A))), A, 1e-5)
+        got = student_answer(numerical_gradient_fn, lambda: float(np.sum(np.sin(A))), A, 1e-5, like=A)
         compare_arrays("gradient of sum(sin(A)) for a (2, 3) array", got, np.cos(A), atol=1e-7)
         # one-sided differences are off by ~eps/2 * f''; central ones by ~eps^2
-        got = numerical_gradient_fn(lambda: float(np.exp(x[2])), x, 1e-3)
+        got = student_answer(numerical_gradient_fn, lambda: float(np.exp(x[2])), x, 1e-3, like=x)
+        compare_arrays("gradient of exp(x[2])", got, np.eye(5)[2] * np.exp(x[2]), atol=1e-3)
         if abs(got[2] - 1.0) > 1e-5:
             raise ExerciseFailure(f"d exp(x)/dx at 0 came out {got[2]:.8f}, expected 1 to within 1e-6: "
                                   "use the central difference (f(x+eps) - f(x-eps)) / (2 eps)")
@@ -79,12 +81,12 @@ def check_jacobian_product(jacobian_product_fn: Callable) -> bool:
         params, cache, _ = _problem(2, batch=1, time=6)
         hs, a, W_hh = cache["hs"][0], cache["a"][0], params["W_hh"]
         J = hidden_jacobians(W_hh, a, hs)                           # (time, hidden, hidden)
-        got = jacobian_product_fn(W_hh, hs, 0)
+        got = student_answer(jacobian_product_fn, W_hh, hs, 0, like=W_hh)
         compare_arrays("dh_T/dh_T (k=0)", got, np.eye(W_hh.shape[0]))
         expected = np.eye(W_hh.shape[0])
         for k in range(1, 7):
             expected = expected @ J[-k]                              # J_T J_{T-1} ... J_{T-k+1}
-            got = jacobian_product_fn(W_hh, hs, k)
+            got = student_answer(jacobian_product_fn, W_hh, hs, k, like=expected)
             if k == 2 and np.asarray(got).shape == expected.shape and np.allclose(got, J[-2] @ J[-1]):
                 raise ExerciseFailure("k=2: the factors are multiplied in the wrong order: "
                                       "dh_T/dh_{T-2} = J_T @ J_{T-1}")
@@ -101,17 +103,20 @@ def check_clip_gradients(clip_fn: Callable) -> bool:
         rng = np.random.default_rng(0)
         grads = {"W": rng.normal(size=(3, 4)) * 10, "b": rng.normal(size=3) * 10}
         copy = {k: v.copy() for k, v in grads.items()}
-        got = clip_fn(copy, 1.0)
-        if not isinstance(got, dict):
-            raise ExerciseFailure(f"return a dict of gradients, got {type(got).__name__}")
         expected, norm = clip_grad_norm(grads, 1.0)
+        got = student_answer(clip_fn, copy, 1.0, like=expected)
+        if not isinstance(got, dict) or set(got) != set(grads):
+            raise ExerciseFailure(f"return a dict of gradients with the keys {sorted(grads)}, got "
+                                  f"{sorted(got) if isinstance(got, dict) else type(got).__name__}")
         per_array = {k: v / max(1.0, np.linalg.norm(v)) for k, v in grads.items()}
-        if all(np.allclose(got[k], per_array[k]) for k in grads):
+        if all(np.shape(got[k]) == per_array[k].shape and np.allclose(got[k], per_array[k]) for k in grads):
             raise ExerciseFailure("each array was clipped on its own: use one norm over all arrays together")
         for k in grads:
             compare_arrays(f"clipped gradient {k!r} (norm {norm:.3g} > threshold 1)", got[k], expected[k])
         small = {k: v / 100 for k, v in grads.items()}
-        got = clip_fn({k: v.copy() for k, v in small.items()}, 1.0)
+        got = student_answer(clip_fn, {k: v.copy() for k, v in small.items()}, 1.0, like=small)
+        if not isinstance(got, dict) or set(got) != set(grads):
+            raise ExerciseFailure("below the threshold, return the dict of gradients unchanged")
         for k in grads:
             compare_arrays(f"gradient {k!r} below the threshold (should be unchanged)", got[k], small[k])
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from rnnlab.checks.core import ExerciseFailure, check_exercise, compare_arrays
+from rnnlab.checks.core import ExerciseFailure, check_exercise, compare_arrays, student_answer
 
 _NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -37,19 +37,22 @@ def _run(kind: str, fn: Callable, input_size: int = 3, hidden_size: int = 4, bat
     h, c, rh, rc = h0, c0, h0, c0
     for x in xs:
         if kind == "lstm":
-            out = fn(x, h, c, *mine_w)
+            rh, rc = ref(x, (rh, rc))
+            out = student_answer(fn, x, h, c, *mine_w, like=(rh, rc))
             if not isinstance(out, tuple | list) or len(out) != 2:
                 raise ExerciseFailure(f"lstm_cell should return a pair (h_new, c_new), got {type(out).__name__}")
             h, c = out
-            rh, rc = ref(x, (rh, rc))
+            if not isinstance(c, torch.Tensor) or c.shape != rc.shape:
+                raise ExerciseFailure(f"c_new should be a tensor of shape (batch, hidden) = {tuple(rc.shape)}, got "
+                                      f"{tuple(c.shape) if isinstance(c, torch.Tensor) else type(c).__name__}")
             got_c.append(c)
             exp_c.append(rc)
         else:
-            h = fn(x, h, *mine_w)
+            rh = ref(x, rh)
+            h = student_answer(fn, x, h, *mine_w, like=rh)
             if isinstance(h, tuple | list):
                 raise ExerciseFailure("gru_cell should return one tensor h_new (the GRU has no cell state), "
                                       "got a tuple")
-            rh = ref(x, rh)
         if not isinstance(h, torch.Tensor):
             raise ExerciseFailure(f"the new hidden state should be a torch tensor, got {type(h).__name__}")
         got_h.append(h)

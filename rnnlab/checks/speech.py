@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rnnlab.checks.core import ExerciseFailure, check_exercise
+import numpy as np
+
+from rnnlab.checks.core import ExerciseFailure, as_reference, call_student, check_exercise
 from rnnlab.metrics.edit_distance import edit_distance
 from rnnlab.models.ctc import collapse
 
@@ -28,18 +30,27 @@ def _hint(path: list[int], blank: int, got: list[int]) -> str:
     return "merge each run of equal symbols into one, then delete the blanks"
 
 
+def _labels(got: object) -> list[int]:
+    """The student's labels as a list of ints, whether they came as a list, tuple, array or tensor."""
+    if hasattr(got, "tolist") and getattr(got, "ndim", 1) == 1:
+        got = got.tolist()
+    if not isinstance(got, list | tuple):
+        raise ExerciseFailure(f"return a list of labels, got {type(got).__name__}")
+    if not all(isinstance(s, int | np.integer) and not isinstance(s, bool) for s in got):
+        raise ExerciseFailure(f"return a list of integer labels, got {list(got)}")
+    return [int(s) for s in got]
+
+
 def check_ctc_collapse(fn: Callable[[list[int], int], list[int]]) -> bool:
     """Check a student's `fn(path, blank) -> labels` (the CTC many-to-one map B) on hand-made paths."""
 
     def test() -> None:
         for path, blank in COLLAPSE_CASES:
-            got = fn(list(path), blank)
             expected = collapse(path, blank)
-            if not isinstance(got, list | tuple):
-                raise ExerciseFailure(f"return a list of labels, got {type(got).__name__}")
-            if [int(s) for s in got] != expected:
-                raise ExerciseFailure(f"for the path {path} (blank={blank}) you returned {list(got)}, expected "
-                                      f"{expected}: {_hint(path, blank, [int(s) for s in got])}")
+            got = _labels(call_student(fn, list(path), blank))
+            if got != expected:
+                raise ExerciseFailure(f"for the path {path} (blank={blank}) you returned {got}, expected "
+                                      f"{expected}: {_hint(path, blank, got)}")
 
     return check_exercise("CTC collapse", test)
 
@@ -53,7 +64,11 @@ def check_edit_distance(fn: Callable[[str, str], int]) -> bool:
 
     def test() -> None:
         for hyp, ref in EDIT_CASES:
-            got, expected = fn(hyp, ref), edit_distance(hyp, ref)
+            expected = edit_distance(hyp, ref)
+            got = as_reference(call_student(fn, hyp, ref), expected)
+            if isinstance(got, bool) or not isinstance(got, int | float | np.number):
+                raise ExerciseFailure(f"edit distance of {hyp!r} -> {ref!r}: return one number, got "
+                                      f"{type(got).__name__}")
             if got != expected:
                 what = ("an empty string should cost one insertion or deletion per symbol"
                         if not hyp or not ref else "take the minimum of deletion, insertion and substitution "
