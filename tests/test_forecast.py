@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from rnnlab.checks.forecast import check_mase, check_windows
-from rnnlab.data.timeseries import load_csv, load_hourly_temperature, load_series
+from rnnlab.data.timeseries import load_hourly_temperature, load_series
 from rnnlab.data.windows import Scaler, WindowDataset, chronological_split, make_windows, origins, walk_forward
 from rnnlab.experiments.forecast import ForecastConfig, run_forecast
 from rnnlab.metrics.forecast import (
@@ -45,29 +45,6 @@ def _write(tmp_path, text, name="data.csv"):
     path = tmp_path / name
     path.write_text(text)
     return path
-
-
-def test_load_csv_reads_and_sorts(tmp_path):
-    path = _write(tmp_path, "day,v\n" + "\n".join(f"2020-01-{d:02d},{d * 1.5}" for d in range(12, 0, -1)))
-    s = load_csv(path, "day", "v")
-    assert s.index.is_monotonic_increasing and s.iloc[0] == 1.5 and len(s) == 12
-
-
-@pytest.mark.parametrize(("text", "message"), [
-    ("date,x\n2020-01-01,1\n", "no column 'v'"),
-    ("date,v\n2020-01-01,1\n2020-01-02,abc\n" + "2020-01-03,2\n" * 20, "must hold numbers, but row 3"),
-    ("date,v\n2020-01-01,1\n2020-01-02,\n" + "2020-01-03,2\n" * 20, "empty value at row 3"),
-    ("date,v\n2020-01-01,1\n2020-01-02,2\n", "at least 10 are needed"),
-    ("date,v\nnot a date,1\n" + "2020-01-03,2\n" * 20, "must hold dates"),
-])
-def test_load_csv_bad_files_give_clear_errors(tmp_path, text, message):
-    with pytest.raises(ValueError, match=message):
-        load_csv(_write(tmp_path, text), "date", "v")
-
-
-def test_load_csv_missing_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no CSV file"):
-        load_csv(tmp_path / "nope.csv", "date", "v")
 
 
 # ---------------------------------------------------------------- windows and leakage

@@ -5,18 +5,19 @@
 - Daily stock prices 2000-2013 (`bokeh-sampledata`, BSD; Quandl WIKI data, public domain): AAPL, GOOG, IBM,
   MSFT with open/high/low/close/volume and the split- and dividend-adjusted close `adj_close`.
 - Seattle and San Francisco hourly temperature 2010 (`vega-datasets`; NOAA data, public domain).
-- Any CSV of your own with a date column and a value column (`load_csv`).
+- Any CSV of your own with a date column and one or more value columns (`load_csv`), its time axis checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from rnnlab.data.time_axis import check_time_axis, read_dates
 from rnnlab.validate import check_choice, check_int
 
 STOCK_SYMBOLS = ["AAPL", "GOOG", "IBM", "MSFT"]
@@ -71,41 +72,82 @@ def load_hourly_temperature(city: str = "seattle") -> pd.Series:
     return series.reindex(grid).interpolate(limit=3).rename_axis("date")
 
 
-def load_csv(path: str | Path, date_column: str, value_column: str, *, min_length: int = 10) -> pd.Series:
-    """Your own series from a CSV file: one column of dates, one of numbers -> a float Series sorted by date.
+def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *, date_format: str | None = None,
+             sort: bool = False, duplicates: str = "error", fill_missing: str = "error", freq: str | None = None,
+             encoding: str = "utf-8", min_length: int = 2, verbose: bool = True) -> pd.Series | pd.DataFrame:
+    """Your own series from a CSV file: a column of dates and one or more columns of numbers.
 
-    Raises a clear error when the file is missing, a column is not there, a value is not a number (the row
-    is named), dates cannot be read, or the series is shorter than `min_length` values.
+    columns: one column name -> a float Series; a list of names (e.g. a target and its inputs) -> a DataFrame.
+    The time axis is checked (`rnnlab.data.time_axis`): every date readable (date_format, e.g. "%d/%m/%Y",
+    for anything but ISO dates), rows in time order (or sort=True), one row per time (or duplicates="mean",
+    "first", "last"), regularly spaced with no missing step (or fill_missing="interpolate" / "ffill"; freq
+    overrides the inferred spacing). The values must be finite numbers; an empty value is refused unless
+    fill_missing fills it. Whatever an option repaired is printed (verbose) and kept in `result.attrs["report"]`.
+    Raises FileNotFoundError for a missing file, and ValueError naming the file, the row (as numbered in the
+    file: the header is row 1) and the option that fixes it for: a file that is not `encoding` (UTF-8 by
+    default), a missing column, a value that is not a finite number, a constant column, any time-axis fault
+    above, or fewer than `min_length` values.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no CSV file at {path}")
+    single = isinstance(columns, str)
+    names = [columns] if single else list(columns)
+    if not names:
+        raise ValueError("columns is empty: name at least one column of values")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{path.name} is not {encoding} text (byte {err.object[err.start:err.start + 1]!r} at "
+                         f"position {err.start}); save it as UTF-8, or pass encoding='latin-1' (--encoding) if that "
+                         "is how it was written") from None
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
         raise ValueError(f"{path.name} could not be read as CSV: {err}") from err
-    for name, column in (("date_column", date_column), ("value_column", value_column)):
+    for name, column in [("date_column", date_column)] + [("columns", c) for c in names]:
         if column not in frame.columns:
             raise ValueError(f"{path.name} has no column {column!r} ({name}); its columns are {list(frame.columns)}")
-    values = pd.to_numeric(frame[value_column], errors="coerce")
-    bad = values.isna() & frame[value_column].notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise ValueError(f"column {value_column!r} of {path.name} must hold numbers, but row {row + 2} of the file "
-                         f"holds {frame[value_column].iloc[row]!r}")
-    if values.isna().any():
-        row = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise ValueError(f"column {value_column!r} of {path.name} has an empty value at row {row + 2} of the file")
-    try:
-        dates = pd.to_datetime(frame[date_column], format="mixed")
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"column {date_column!r} of {path.name} must hold dates: {err}") from err
+    values = {}
+    for column in names:
+        text = frame[column].str.strip()
+        number = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = np.flatnonzero((number.isna() & (text != "")).to_numpy())
+        if bad.size:
+            raise ValueError(f"column {column!r} of {path.name} must hold numbers, but row {bad[0] + 2} of the file "
+                             f"holds {frame[column].iloc[bad[0]]!r}")
+        infinite = np.flatnonzero(np.isinf(number.to_numpy(dtype=float)))
+        if infinite.size:
+            raise ValueError(f"column {column!r} of {path.name} holds an infinite value at row {infinite[0] + 2} of "
+                             "the file; a measurement must be a finite number")
+        empty = np.flatnonzero(number.isna().to_numpy())
+        if empty.size and fill_missing == "error":
+            raise ValueError(f"column {column!r} of {path.name} has an empty value at row {empty[0] + 2} of the "
+                             f"file ({empty.size} in all); fill it in, or pass fill_missing='interpolate' or 'ffill' "
+                             "(--fill-missing)")
+        values[column] = number.to_numpy(dtype=float)
+    dates, to_utc = read_dates(frame[date_column], source=path.name, column=date_column, date_format=date_format)
+    table = pd.DataFrame(values, index=dates)
+    table, report = check_time_axis(table, source=path.name, sort=sort, duplicates=duplicates,
+                                    fill_missing=fill_missing, freq=freq)
+    if to_utc:
+        report.converted_to_utc = True
+        report.notes.append("converted dates with time zones to UTC")
+    if table.isna().any().any():  # an empty value at either end cannot be interpolated
+        column = table.columns[table.isna().any()][0]
+        raise ValueError(f"column {column!r} of {path.name} has empty values at the start of the series, which "
+                         f"fill_missing={fill_missing!r} cannot fill; delete those rows")
+    for column in names:
+        if np.ptp(table[column].to_numpy()) == 0:
+            raise ValueError(f"column {column!r} of {path.name} is constant (every value is "
+                             f"{table[column].iloc[0]:g}): there is nothing to forecast, and scaled errors such as "
+                             "MASE are undefined")
     check_int(min_length, "min_length", minimum=1)
-    if len(values) < min_length:
-        raise ValueError(f"{path.name} has {len(values)} values; at least {min_length} are needed "
-                         f"(lookback + horizon + a test period)")
-    return pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="date"),
-                     name=value_column).sort_index()
+    if len(table) < min_length:
+        raise ValueError(f"{path.name} has {len(table)} values; at least {min_length} are needed")
+    if verbose and report.notes:
+        print(report)
+    result = table[names[0]].rename(names[0]) if single else table
+    result.attrs["report"] = report
+    return result
 
 
 # The named series of the forecasting notebook: name -> (loader, season m for seasonal naive and MASE).

@@ -38,7 +38,9 @@ class Split:
 
 def chronological_split(n: int, val_fraction: float = 0.15, test_fraction: float = 0.15) -> Split:
     """Split indices 0..n-1 in time order: the last `test_fraction` is test, the part before it validation."""
-    check_int(n, "n", minimum=3)
+    check_int(n, "n", minimum=0)
+    if n < 3:
+        raise ValueError(f"a series of {n} value(s) cannot be split into training, validation and test parts")
     check_float(val_fraction, "val_fraction", minimum=0.0, maximum=0.9)
     check_float(test_fraction, "test_fraction", minimum=0.0, maximum=0.9, strict_minimum=True)
     if val_fraction + test_fraction >= 1.0:
@@ -49,6 +51,39 @@ def chronological_split(n: int, val_fraction: float = 0.15, test_fraction: float
     if train_end < 2:
         raise ValueError(f"a series of {n} values leaves {train_end} for training; use a longer series")
     return Split(train_end=train_end, val_end=n - n_test, n=n)
+
+
+def check_forecast_sizes(n: int, *, lookback: int, horizon: int, val_fraction: float, test_fraction: float,
+                         season: int = 1) -> Split:
+    """Check that a series of `n` values can be split and windowed as asked; return the split.
+
+    Every message names the options a user sets (`lookback`, `horizon`, `season`, `val_fraction`,
+    `test_fraction`: on the command line `--lookback`, `--horizon`, `--season`, `--val-fraction`,
+    `--test-fraction`) and says what to change, e.g. "horizon 100 is longer than the test part (73 values):
+    lower horizon or raise test_fraction". Raises ValueError.
+    """
+    check_int(lookback, "lookback", minimum=1)
+    check_int(horizon, "horizon", minimum=1)
+    check_int(season, "season", minimum=1)
+    split = chronological_split(n, val_fraction, test_fraction)
+    n_train, n_val, n_test = split.train_end, split.val_end - split.train_end, n - split.val_end
+    sizes = (f"(the series has {n} values: train {n_train}, validation {n_val}, test {n_test}, from "
+             f"val_fraction {val_fraction} and test_fraction {test_fraction})")
+    if horizon > n_test:
+        raise ValueError(f"horizon {horizon} is longer than the test part ({n_test} values): lower horizon or raise "
+                         f"test_fraction {sizes}")
+    if val_fraction > 0 and horizon > n_val:
+        raise ValueError(f"horizon {horizon} is longer than the validation part ({n_val} values): lower horizon or "
+                         f"raise val_fraction {sizes}")
+    if lookback + horizon > n_train:
+        raise ValueError(f"lookback {lookback} + horizon {horizon} = {lookback + horizon} values do not fit in the "
+                         f"training part ({n_train} values): lower lookback or horizon, or lower val_fraction and "
+                         f"test_fraction {sizes}")
+    if season >= n_train:
+        raise ValueError(f"season {season} needs more than {season} training values (seasonal naive and MASE look "
+                         f"one season back), but the training part has {n_train}: lower season or use a longer "
+                         f"series {sizes}")
+    return split
 
 
 @dataclass

@@ -1,0 +1,242 @@
+"""Validating the time axis of a user's series: the dates must say when each value was measured.
+
+A forecast is only as honest as its time axis. A duplicated date puts two values at one time step, a row with
+an unreadable date moves its value to the end of the series, a missing day silently shortens every seasonal
+lag after it, and "01/02/2021" is the 1st of February in Paris but the 2nd of January in Boston. Each of these
+turns into a wrong forecast error with no message. `read_dates` and `check_time_axis` refuse them with a
+message that names the file, the row (as numbered in the file, header = row 1) and the option that fixes it;
+or, where the user asked for it by an option, repair them and say what was done (`TimeAxisReport`).
+
+Source of the rules: Hyndman & Athanasopoulos, "Forecasting: Principles and Practice", 3rd ed. (2021),
+ch. 2.1 (a time series is a sequence indexed by regularly spaced times) and ch. 13.9 (missing values).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.api import guess_datetime_format
+
+from rnnlab.validate import check_choice
+
+DUPLICATES = ("error", "mean", "first", "last")        # what to do with several rows for one time
+FILL_MISSING = ("error", "interpolate", "ffill")       # what to do with missing time steps
+ISO_LIKE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+
+
+@dataclass
+class TimeAxisReport:
+    """What was found and done to a series' time axis (printed by the loaders when anything was done)."""
+
+    source: str                                           # file name (or "the series")
+    freq: str | None = None                               # the spacing found, e.g. "D" or "h"
+    sorted_rows: int = 0                                  # rows that were out of time order (sorted when sort=True)
+    combined_duplicates: int = 0                          # rows merged into another row with the same time
+    filled: int = 0                                       # time steps added to fill gaps
+    converted_to_utc: bool = False                        # time zones were converted to UTC
+    notes: list[str] = field(default_factory=list)        # one sentence per repair
+
+    def __str__(self) -> str:
+        return f"{self.source}: " + ("; ".join(self.notes) if self.notes else "time axis regular, nothing changed")
+
+
+def _rows(positions: Sequence[int] | np.ndarray, limit: int = 5) -> str:
+    """File row numbers (header = row 1, first data row = row 2) of data positions, at most `limit` shown."""
+    rows = [str(int(p) + 2) for p in positions[:limit]]
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return ", ".join(rows) + more
+
+
+def read_dates(raw: pd.Series, *, source: str, column: str,
+               date_format: str | None = None) -> tuple[pd.DatetimeIndex, bool]:
+    """Parse a column of date strings into timestamps, refusing anything that could be read wrongly.
+
+    raw: the column as read from the file (strings). date_format: a strptime format such as "%d/%m/%Y"
+    (option `--date-format`); without it, ISO dates ("2021-05-21", "2021-05-21 13:00") are read directly and any
+    other style must be the same in every row and unambiguous.
+    Raises ValueError naming the row for an empty or unreadable date, rows in another format than the first,
+    dates that read differently day-first and month-first (e.g. "01/02/2021"), or time zones on some rows only.
+    Returns (naive timestamps, whether they were converted to UTC): dates that carry a UTC offset
+    ("2021-03-28T02:00+01:00") are converted to UTC, so that a change of daylight-saving time makes no gap or
+    duplicate.
+    """
+    text = raw.astype("string").str.strip()
+    empty = np.flatnonzero(text.isna().to_numpy() | (text == "").fillna(True).to_numpy())
+    if empty.size:
+        raise ValueError(f"{source}: column {column!r} has an empty date at row {_rows(empty)} of the file; "
+                         "fill in the date or delete the row")
+    if date_format is not None:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+        bad = np.flatnonzero(parsed.isna().to_numpy())
+        if bad.size:
+            raise ValueError(f"{source}: row {_rows(bad)} of the file holds {text.iloc[bad[0]]!r} in column "
+                             f"{column!r}, which does not match date_format {date_format!r} (--date-format)")
+        return _naive(pd.DatetimeIndex(parsed), source)
+    iso = text.str.match(ISO_LIKE).to_numpy(dtype=bool)
+    if iso.all():
+        try:
+            parsed = pd.to_datetime(text, format="ISO8601", utc=_has_offsets(text))
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{source}: column {column!r} holds a date that does not exist: {err}") from err
+        if _has_offsets(text) and not text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").all():
+            naive = np.flatnonzero(~text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").to_numpy(dtype=bool))
+            raise ValueError(f"{source}: some dates in column {column!r} carry a time zone and some do not (row "
+                             f"{_rows(naive)} has none); give every row the same kind of time")
+        return _naive(pd.DatetimeIndex(parsed), source)
+    if iso.any():
+        other = np.flatnonzero(iso != iso[0])
+        raise ValueError(f"{source}: column {column!r} mixes date styles: row 2 holds {text.iloc[0]!r} but row "
+                         f"{_rows(other)} holds {text.iloc[other[0]]!r}; write every date the same way, or pass "
+                         "date_format (--date-format, e.g. '%d/%m/%Y')")
+    # Any other style: every format that pandas guesses for some row, day-first or month-first, is tried on
+    # every row; exactly one reading of the whole column must remain.
+    sample = pd.unique(np.concatenate([text.iloc[:50].to_numpy(), text.iloc[-50:].to_numpy()]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns when a guess contradicts `dayfirst`: that is the point
+        formats = {fmt for value in sample for dayfirst in (False, True)
+                   if (fmt := guess_datetime_format(str(value), dayfirst=dayfirst)) is not None}
+    readings = {fmt: pd.to_datetime(text, format=fmt, errors="coerce") for fmt in sorted(formats)}
+    complete = {fmt: parsed for fmt, parsed in readings.items() if not parsed.isna().any()}
+    if not complete:
+        if not readings:
+            raise ValueError(f"{source}: row 2 of the file holds {text.iloc[0]!r} in column {column!r}, which is not "
+                             "a date style rnnlab can read; pass date_format (--date-format, e.g. '%d/%m/%Y')")
+        failures = []
+        for fmt, parsed in readings.items():
+            bad = np.flatnonzero(parsed.isna().to_numpy())
+            failures.append(f"{fmt!r} fails at row {_rows(bad, 1)} ({text.iloc[bad[0]]!r})")
+        raise ValueError(f"{source}: no single date format reads every row of column {column!r} (day-first and "
+                         f"month-first mixed, or a value that is not a date): " + "; ".join(failures)
+                         + ". Correct the rows, or pass date_format (--date-format)")
+    first_fmt, first = next(iter(complete.items()))
+    for fmt, parsed in complete.items():
+        differ = np.flatnonzero((parsed != first).to_numpy())
+        if differ.size:
+            example = text.iloc[differ[0]]
+            raise ValueError(f"{source}: dates such as {example!r} (row {_rows(differ, 1)}) read as "
+                             f"{first.iloc[differ[0]]:%d %B %Y} with {first_fmt!r} and as "
+                             f"{parsed.iloc[differ[0]]:%d %B %Y} with {fmt!r}; say which with date_format "
+                             f"(--date-format {first_fmt!r} or {fmt!r})")
+    return _naive(pd.DatetimeIndex(first), source)
+
+
+def _has_offsets(text: pd.Series) -> bool:
+    return bool(text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$").any())
+
+
+def _naive(index: pd.DatetimeIndex, source: str) -> tuple[pd.DatetimeIndex, bool]:
+    if index.tz is not None:
+        return index.tz_convert("UTC").tz_localize(None).rename("date"), True
+    return index.rename("date"), False
+
+
+def check_time_axis(frame: pd.DataFrame, *, source: str = "the series", sort: bool = False,
+                    duplicates: str = "error", fill_missing: str = "error",
+                    freq: str | None = None) -> tuple[pd.DataFrame, TimeAxisReport]:
+    """Check (and, only where an option asks, repair) the time axis of `frame` (indexed by timestamps).
+
+    sort: sort rows that are out of time order (option `--sort`); otherwise refuse them.
+    duplicates: "error" (default), or combine the rows of one time by "mean", "first" or "last" (`--duplicates`).
+    fill_missing: "error" (default), or fill missing time steps by "interpolate" (linear) or "ffill" (carry the
+    last value forward) (`--fill-missing`).
+    freq: the spacing, e.g. "D", "h", "W-SUN", "MS"; default: inferred from the most common step.
+    Returns (the frame on a regular time grid, what was done). Raises ValueError naming rows and dates.
+    """
+    check_choice(duplicates, "duplicates", DUPLICATES)
+    check_choice(fill_missing, "fill_missing", FILL_MISSING)
+    report = TimeAxisReport(source=source)
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise TypeError(f"{source}: the index must hold timestamps (a DatetimeIndex), got {type(index).__name__}")
+    if len(frame) < 2:
+        raise ValueError(f"{source} has {len(frame)} row(s); a series needs at least 2 (and a forecast far more)")
+    position = np.arange(len(frame))
+    steps = np.diff(index.asi8)
+    backwards = np.flatnonzero(steps < 0)
+    if backwards.size:
+        if not sort:
+            i = backwards[0]
+            raise ValueError(f"{source}: rows are not in time order: row {i + 3} ({index[i + 1]}) comes after row "
+                             f"{i + 2} ({index[i]}); {backwards.size} row(s) go back in time. Sort the file, or pass "
+                             "sort=True (--sort)")
+        order = np.argsort(index.asi8, kind="stable")
+        frame = frame.iloc[order]
+        position = position[order]
+        report.sorted_rows = int(backwards.size)
+        report.notes.append(f"sorted {backwards.size} row(s) that were out of time order")
+        index = frame.index
+    dup = index.duplicated(keep=False)
+    if dup.any():
+        times = index[dup].unique()
+        if duplicates == "error":
+            shown = ", ".join(str(t.date() if t == t.normalize() else t) for t in times[:5])
+            more = f" and {len(times) - 5} more" if len(times) > 5 else ""
+            raise ValueError(f"{source}: {len(times)} time(s) appear on more than one row: {shown}{more} (rows "
+                             f"{_rows(np.sort(position[dup]))}); remove the extra rows, or combine them with "
+                             "duplicates='mean', 'first' or 'last' (--duplicates)")
+        before = len(frame)
+        grouped = frame.groupby(level=0, sort=True)
+        frame = getattr(grouped, duplicates)()
+        report.combined_duplicates = before - len(frame)
+        report.notes.append(f"combined {before - len(frame)} duplicated row(s) by their {duplicates}")
+        index = frame.index
+    freq = _spacing(index) if freq is None else freq
+    try:
+        grid = pd.date_range(index[0], index[-1], freq=freq)
+    except ValueError as err:
+        raise ValueError(f"{source}: freq {freq!r} is not a time spacing pandas knows ({err})") from err
+    report.freq = freq = pd.tseries.frequencies.to_offset(freq).freqstr
+    off_grid = ~index.isin(grid)
+    if off_grid.any():
+        bad = np.flatnonzero(off_grid)
+        raise ValueError(f"{source}: the rows are spaced by {_words(freq)}, but {bad.size} time(s) fall between the "
+                         f"steps (first: {index[bad[0]]}); the series must be regularly spaced: resample it first")
+    missing = grid.difference(index)
+    if missing.size:
+        if fill_missing == "error":
+            shown = ", ".join(str(t.date() if t == t.normalize() else t) for t in missing[:5])
+            more = f" and {missing.size - 5} more" if missing.size > 5 else ""
+            raise ValueError(f"{source}: the series is spaced by {_words(freq)} but {missing.size} time step(s) are "
+                             f"missing: {shown}{more}; add them to the file, or fill them with "
+                             "fill_missing='interpolate' or 'ffill' (--fill-missing)")
+        frame = frame.reindex(grid)
+        frame = frame.interpolate(method="linear") if fill_missing == "interpolate" else frame.ffill()
+        report.filled = int(missing.size)
+        report.notes.append(f"filled {missing.size} missing time step(s) ({fill_missing})")
+    frame.index = frame.index.rename("date")
+    return frame, report
+
+
+def _spacing(index: pd.DatetimeIndex) -> str:
+    """The regular spacing of a sorted, duplicate-free index: pandas' own inference when the index is regular,
+    else the most common step (calendar months when every date is a month start or a month end)."""
+    if len(index) >= 3:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 3 warns that infer_freq will return an offset
+            inferred = pd.infer_freq(index)
+        if inferred is not None:
+            return pd.tseries.frequencies.to_offset(inferred).freqstr
+    if index.is_month_start.all():
+        return "MS"
+    if index.is_month_end.all():
+        return "ME"
+    steps = pd.Series(index[1:] - index[:-1])
+    return pd.tseries.frequencies.to_offset(steps.mode().iloc[0]).freqstr
+
+
+_WORDS = {"D": "day", "h": "hour", "min": "minute", "s": "second", "W": "week", "MS": "month", "ME": "month",
+          "QS": "quarter", "YS": "year"}
+
+
+def _words(freq: str) -> str:
+    """'D' -> 'one day', '3h' -> '3 hours', 'W-SUN' -> 'one week'."""
+    match = re.fullmatch(r"(\d*)([A-Za-z]+)(?:-\w+)?", freq)
+    if not match or match.group(2) not in _WORDS:
+        return f"steps of {freq}"
+    count, unit = match.group(1), _WORDS[match.group(2)]
+    return f"one {unit}" if count in ("", "1") else f"{count} {unit}s"
