@@ -94,3 +94,51 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_lengths(lengths: Any, name: str = "lengths", *, max_len: int | None = None, batch: int | None = None,
+                  minimum: int = 1) -> torch.Tensor:
+    """Check the true lengths of a padded batch and return them as a 1-D int64 tensor (on the CPU).
+
+    `lengths` (a tensor, array or list of whole numbers, one per sequence) must hold `batch` entries when
+    `batch` is given, each in [minimum, max_len] (max_len: the padded length, the size of the time axis).
+    A length of 0 is refused by default (minimum=1): `lengths - 1` would wrap around to -1, the last, padded
+    position, and an empty sequence has no last state. The error names the first bad item, e.g.
+    "lengths[2] is 0: ...", and says what to change. Raises TypeError for a non-integer input, ValueError
+    otherwise.
+    """
+    if isinstance(lengths, list | tuple):
+        if not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in lengths):
+            raise TypeError(f"{name} must hold whole numbers (one length per sequence), got {list(lengths)!r}")
+        lengths = torch.tensor([int(v) for v in lengths], dtype=torch.long)
+    if isinstance(lengths, np.ndarray):
+        if lengths.dtype.kind not in "iu":
+            raise TypeError(f"{name} must have an integer dtype (one length per sequence), got {lengths.dtype}")
+        lengths = torch.from_numpy(np.ascontiguousarray(lengths))
+    if not isinstance(lengths, torch.Tensor):
+        raise TypeError(f"{name} must be a 1-D tensor, array or list of lengths, got {_describe(lengths)}")
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise TypeError(f"{name} must have an integer dtype (one length per sequence), got {lengths.dtype}")
+    if lengths.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one length per sequence), got shape {tuple(lengths.shape)}")
+    if batch is not None and lengths.shape[0] != batch:
+        raise ValueError(f"{name} has {lengths.shape[0]} entries but the batch has {batch} sequences: "
+                         "give one length per sequence")
+    if lengths.numel() == 0:
+        raise ValueError(f"{name} is empty: give one length per sequence")
+    lengths = lengths.detach().to("cpu", torch.long)
+    too_short = (lengths < minimum).nonzero().flatten()
+    if too_short.numel():
+        i = int(too_short[0])
+        why = (" (an empty sequence has no last step: lengths - 1 would wrap around to -1, a padding position)"
+               if int(lengths[i]) <= 0 else "")
+        raise ValueError(f"{name}[{i}] is {int(lengths[i])}: every length must be at least {minimum}{why}; "
+                         f"{too_short.numel()} of {lengths.numel()} are below; drop or fix those sequences")
+    if max_len is not None:
+        too_long = (lengths > max_len).nonzero().flatten()
+        if too_long.numel():
+            i = int(too_long[0])
+            raise ValueError(f"{name}[{i}] is {int(lengths[i])}, longer than the padded length {max_len}: "
+                             f"{too_long.numel()} of {lengths.numel()} lengths exceed the time axis; pad to the "
+                             "longest sequence or fix the lengths")
+    return lengths
