@@ -16,7 +16,7 @@ TORCH_PIP_ARGS ?=
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.rnnlab-installed
 
-.PHONY: install lab test lint unit notebooks browser student html benchmarks claims clean
+.PHONY: install lab test lint unit notebooks browser student html benchmarks bench-load claims clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ html: install
 
 benchmarks: install
 	$(BIN)/python -m benchmarks.run
+
+# Each notebook alone and beside one busy process (a browser tab, a classmate): times and their ratio.
+bench-load: install
+	$(BIN)/python -m benchmarks.load
 
 # Re-run the experiments behind every asserted notebook claim on 3 seeds the notebooks do not use.
 claims: install
