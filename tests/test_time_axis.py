@@ -213,3 +213,14 @@ def test_missing_file_and_column_and_too_short(tmp_path):
         load_csv(write(tmp_path, "date,x\n2020-01-01,1\n2020-01-02,2\n"), "date", "v")
     with pytest.raises(ValueError, match="has 5 values; at least 10 are needed"):
         load_csv(write(tmp_path, csv_text(daily(5))), "date", "value", min_length=10)
+
+
+def test_empty_values_are_filled_on_request(tmp_path, capsys):
+    rows = daily(10)
+    rows[4] = (rows[4][0], "")
+    series = load_csv(write(tmp_path, csv_text(rows)), "date", "value", fill_missing="interpolate")
+    assert series.iloc[4] == pytest.approx((float(rows[3][1]) + float(rows[5][1])) / 2)
+    assert "filled 1 empty value(s) (interpolate)" in capsys.readouterr().out
+    rows[0] = (rows[0][0], "")
+    with pytest.raises(ValueError, match="empty values at the start of the series"):
+        load_csv(write(tmp_path, csv_text(rows)), "date", "value", fill_missing="ffill")

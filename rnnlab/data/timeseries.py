@@ -131,7 +131,11 @@ def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *
     if to_utc:
         report.converted_to_utc = True
         report.notes.append("converted dates with time zones to UTC")
-    if table.isna().any().any():  # an empty value at either end cannot be interpolated
+    empty = int(table.isna().to_numpy().sum())
+    if empty and fill_missing != "error":  # empty values in rows that exist (missing rows were filled above)
+        table = table.interpolate(method="linear") if fill_missing == "interpolate" else table.ffill()
+        report.notes.append(f"filled {empty - int(table.isna().to_numpy().sum())} empty value(s) ({fill_missing})")
+    if table.isna().any().any():  # an empty value at the start cannot be filled from the past
         column = table.columns[table.isna().any()][0]
         raise ValueError(f"column {column!r} of {path.name} has empty values at the start of the series, which "
                          f"fill_missing={fill_missing!r} cannot fill; delete those rows")
