@@ -17,27 +17,19 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from rnnlab.experiments.beyond import forward_backward, saved_activation_bytes, time_costs
+from rnnlab.experiments.beyond import forward_backward, saved_activation_bytes, scan_timings, time_costs
 from rnnlab.models.attention import TransformerBlock
-from rnnlab.models.scan import MinRNN
 
 RESULTS = Path(__file__).parent / "results" / "scan.json"
 
 
 def scan_table(lengths: list[int], batch: int, hidden: int, repeats: int) -> list[dict]:
-    torch.manual_seed(0)
-    layer, gru = MinRNN("mingru", hidden, hidden), nn.GRU(hidden, hidden, batch_first=True)
-    rows = []
-    for T in lengths:
-        x = torch.randn(batch, T, hidden)
-        t = time_costs({"scan": forward_backward(layer, x),
-                        "loop": forward_backward(lambda x: layer(x, parallel=False), x),
-                        "gru": forward_backward(gru, x)}, repeats=repeats)
-        row = {"batch": batch, "hidden": hidden, "T": T, "scan_s": t["scan"], "loop_s": t["loop"], "nn_gru_s": t["gru"],
-               "loop_over_scan": t["loop"] / t["scan"], "nn_gru_over_scan": t["gru"] / t["scan"]}
-        rows.append(row)
-        print(f"T={T:5d}  scan {t['scan']:8.4f} s  loop {t['loop']:8.4f} s  nn.GRU {t['gru']:8.4f} s  "
-              f"loop/scan {row['loop_over_scan']:7.1f}x  nn.GRU/scan {row['nn_gru_over_scan']:6.2f}x", flush=True)
+    """rnnlab.experiments.beyond.scan_timings (the function notebook 10's exercise 4 calls), printed."""
+    rows = scan_timings(lengths, batch=batch, hidden=hidden, repeats=repeats)
+    for row in rows:
+        print(f"T={row['T']:5d}  scan {row['scan_s']:8.4f} s  loop {row['loop_s']:8.4f} s  "
+              f"nn.GRU {row['nn_gru_s']:8.4f} s  loop/scan {row['loop_over_scan']:7.1f}x  "
+              f"nn.GRU/scan {row['nn_gru_over_scan']:6.2f}x", flush=True)
     return rows
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,33 +19,30 @@ from torch import nn
 
 from rnnlab.data.synthetic import ADDING_BASELINE_MSE
 from rnnlab.experiments.long_range import fit_adding
-from rnnlab.experiments.registry import Result, experiment
+from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models import SequenceModel
 from rnnlab.models.attention import TransformerConfig, TransformerRegressor
-from rnnlab.models.scan import MinRNNRegressor
+from rnnlab.models.scan import MinRNN, MinRNNRegressor
+from rnnlab.train import Callback
 from rnnlab.utils import seed_everything
 from rnnlab.validate import check_array, check_int
 
 MODELS = ["transformer", "mingru", "minlstm"]
 
 
-@dataclass
-class BeyondConfig:
+@dataclass(kw_only=True)
+class BeyondConfig(TrainingBlock):
     model: str = field(default="transformer", metadata={"choices": MODELS, "help": "architecture"})
-    T: int = field(default=100, metadata={"help": "sequence length"})
-    seed: int = 0                          # seeds initialisation and training batches
+    T: int = field(default=100, metadata={"help": "sequence length (the adding problem's T)"})
     d_model: int = 32                      # transformer width
     n_heads: int = 2                       # transformer attention heads
     n_layers: int = 1                      # transformer blocks, or stacked minGRU/minLSTM layers
     hidden_size: int = 32                  # minGRU/minLSTM state size
+    n_test: int = 1000                     # held-out sequences
+    stop_at: float | None = None           # stop early once test MSE is below this (None: never)
     batch_size: int = 128                  # sequences per step
     steps: int = 1500                      # optimisation steps (the budget)
     lr: float = 3e-3                       # Adam learning rate
-    clip_grad_norm: float = 1.0            # gradient clipping threshold
-    n_test: int = 1000                     # held-out sequences
-    eval_every: int = 100                  # steps between evaluations
-    stop_at: float | None = None           # stop early once test MSE is below this
-    progress: bool = True                  # show a progress bar
 
 
 def build_model(config: BeyondConfig) -> nn.Module:
@@ -62,13 +59,55 @@ def build_model(config: BeyondConfig) -> nn.Module:
 @experiment("beyond", BeyondConfig,
             help="the adding problem without classic recurrence: transformer, mingru, minlstm "
                  "(metrics: test_mse, baseline_mse)")
-def run_beyond(config: BeyondConfig) -> Result:
+def run_beyond(config: BeyondConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
+               device: torch.device | str | None = None) -> Result:
+    """Train `config.model` (or your own `model`: any nn.Module mapping (batch, T, 2) -> (batch, 1)) on the
+    adding problem with `fit_adding`, the loop shared with `adding`. `callbacks` are extra rnnlab.train
+    callbacks (e.g. rnnlab.viz.live.LivePlot()); `device` is where the model and the batches go (CPU default).
+    Returns metrics test_mse, baseline_mse (predict 1, on the same held-out set), best_test_mse, parameters,
+    steps, train_seconds. Raises TypeError when `model` is not an nn.Module."""
     seed_everything(config.seed)
-    model = build_model(config)
-    history, metrics = fit_adding(model, config)
+    if model is None:
+        model = build_model(config)
+    elif not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module mapping (batch, T, 2) -> (batch, 1), "
+                        f"got {type(model).__name__}")
+    extra: dict[str, object] = {}
+    if callbacks:
+        extra["callbacks"] = list(callbacks)
+    if device is not None:
+        extra["device"] = device
+    history, metrics = fit_adding(model, config, **extra)
     metrics["train_seconds"] = history.seconds
     return Result(metrics=metrics, config=config, model=model, history=history,
                   extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})
+
+
+def scan_timings(lengths: Sequence[int], *, batch: int = 8, hidden: int = 32, repeats: int = 3,
+                 seed: int = 0) -> list[dict[str, float]]:
+    """Time forward + backward of one minGRU layer as a scan and as its Python loop, and of nn.GRU of the
+    same size, at each length T in `lengths` (seconds: the minimum of `repeats` interleaved rounds).
+
+    Returns one dict per T: batch, hidden, T, scan_s, loop_s, nn_gru_s, loop_over_scan, nn_gru_over_scan.
+    Wall-clock numbers: they depend on the machine and its load, so they are reported, never asserted
+    (benchmarks/scan.py writes them to benchmarks/results/scan.json).
+    """
+    for T in lengths:
+        check_int(T, "lengths (each T)", minimum=1)
+    check_int(batch, "batch", minimum=1)
+    check_int(hidden, "hidden", minimum=1)
+    torch.manual_seed(seed)
+    layer, gru = MinRNN("mingru", hidden, hidden), nn.GRU(hidden, hidden, batch_first=True)
+    rows = []
+    for T in lengths:
+        x = torch.randn(batch, T, hidden)                       # (batch, time, hidden)
+        t = time_costs({"scan": forward_backward(layer, x),
+                        "loop": forward_backward(lambda x: layer(x, parallel=False), x),
+                        "gru": forward_backward(gru, x)}, repeats=repeats)
+        rows.append({"batch": batch, "hidden": hidden, "T": T, "scan_s": t["scan"], "loop_s": t["loop"],
+                     "nn_gru_s": t["gru"], "loop_over_scan": t["loop"] / t["scan"],
+                     "nn_gru_over_scan": t["gru"] / t["scan"]})
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------
