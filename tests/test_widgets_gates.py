@@ -37,6 +37,12 @@ def test_gate_activations_shapes_and_agreement_with_torch(models, kind):
     with torch.no_grad():
         out, _ = models[kind].rnn(x.unsqueeze(0))
         np.testing.assert_allclose(gates["h"], out[0].numpy(), atol=1e-6)
+        if kind == "rnn":  # the explorer calls nn.RNN itself here: compare with a loop written out, not with itself
+            rnn, h, hs = models[kind].rnn, torch.zeros(5), []
+            for x_t in x:                                                # x: (time, 2)
+                h = torch.tanh(rnn.weight_ih_l0 @ x_t + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h + rnn.bias_hh_l0)
+                hs.append(h)                                             # (hidden,)
+            np.testing.assert_allclose(gates["h"], torch.stack(hs).numpy(), atol=1e-6)
         np.testing.assert_allclose(gates["prediction"], models[kind](x.unsqueeze(0))[0].numpy(), atol=1e-6)
     for name in ("input", "forget", "output", "reset", "update"):
         if name in gates:

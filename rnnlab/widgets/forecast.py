@@ -1,12 +1,16 @@
 """Forecast explorer: pick a series, lookback, horizon and model; see the test-period forecast and the metrics.
 
-The logic is `explore_forecast(...)`, a plain function returning data (tests call it); `make_forecast_widget`
-wires dropdowns and sliders to it and draws with rnnlab.viz.forecast. Impossible settings (a lookback longer
-than the series allows, a seasonal naive model whose season does not fit) show a message, not a traceback.
+The logic is `explore_forecast(...)` and the view function `forecast_view`, plain functions returning data
+(tests call them); `make_forecast_widget` wires named controls to them and draws with rnnlab.viz.forecast.
+Impossible settings (a lookback longer than the series allows, a seasonal naive model whose season does not fit)
+show a message, not a traceback. The widget trains through a function the notebook passes in (`run`: keyword
+fields of rnnlab.experiments.forecast.ForecastConfig -> its Result), so this module imports no experiment.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -15,29 +19,41 @@ import numpy as np
 import pandas as pd
 
 from rnnlab.data.timeseries import SERIES
-from rnnlab.experiments.forecast import MODELS, ForecastConfig, run_forecast
 from rnnlab.viz.forecast import plot_forecast
+from rnnlab.widgets.contract import View, view_or_message, wire
 from rnnlab.widgets.output import show
+
+Runner = Callable[..., Any]   # run(**ForecastConfig fields) -> Result with .metrics and .extras
 
 _CACHE: dict[tuple, Any] = {}
 
 
+@functools.cache
+def default_runner() -> tuple[Runner, list[str]]:
+    """(run, model names) from rnnlab.experiments.forecast, imported only when called: for notebooks that do not
+    pass their own `run` (pass `run=lambda **f: run_forecast(ForecastConfig(**f))` and `models=MODELS`)."""
+    from rnnlab.experiments.forecast import MODELS, ForecastConfig, run_forecast
+
+    return (lambda **fields: run_forecast(ForecastConfig(**fields))), list(MODELS)
+
+
 def explore_forecast(series: str = "seattle_daily", lookback: int = 28, horizon: int = 7, model: str = "linear",
-                     steps: int = 150, seed: int = 0) -> dict[str, Any]:
+                     steps: int = 150, seed: int = 0, *, run: Runner | None = None) -> dict[str, Any]:
     """Run `model` and the two naive baselines on `series`; return what the explorer shows.
 
     Returns {'dates': (num,), 'truth': (num,), 'forecast': (num,), 'lower'/'upper': (num,) or None,
     'table': DataFrame (models x MAE/RMSE/MASE/coverage), 'title': str}: the forecasts made `horizon` steps
     before each test date. Networks are trained with quantile outputs (80% interval), `steps` steps.
+    `run(**fields)` trains and evaluates one model (fields of ForecastConfig); default: `default_runner()`.
     Raises ValueError for settings that cannot work (the widget turns it into a message).
     """
+    run = run or default_runner()[0]
     rows, main = {}, None
     for name in dict.fromkeys([model, "persistence", "seasonal_naive"]):
-        key = (series, lookback, horizon, name, steps, seed)
+        key = (id(run), series, lookback, horizon, name, steps, seed)
         if key not in _CACHE:
-            config = ForecastConfig(series=series, lookback=lookback, horizon=horizon, model=name, steps=steps,
-                                    seed=seed, quantiles=name in ("lstm", "gru"), progress=False)
-            _CACHE[key] = run_forecast(config)
+            _CACHE[key] = run(series=series, lookback=lookback, horizon=horizon, model=name, steps=steps,
+                              seed=seed, quantiles=name in ("lstm", "gru"), progress=False)
         result = _CACHE[key]
         rows[name] = {"MAE": result.metrics["mae"], "RMSE": result.metrics["rmse"], "MASE": result.metrics["mase"],
                       "coverage 80%": result.metrics.get("coverage", np.nan)}
@@ -52,29 +68,52 @@ def explore_forecast(series: str = "seattle_daily", lookback: int = 28, horizon:
             "title": f"{series}: {model}, forecasts made {horizon} steps ahead, lookback {lookback}"}
 
 
+def forecast_view(series: str, lookback: int, horizon: int, model: str, steps: int = 150, seed: int = 0, *,
+                  run: Runner | None = None) -> View:
+    """What the explorer shows: View(data = explore_forecast(...), message), or View(None, why these settings
+    cannot forecast). Never raises for a value a control can take."""
+    return view_or_message(_explore_or_refuse, series, lookback, horizon, model, steps, seed, run=run,
+                           prefix="Cannot forecast with these settings: ")
+
+
+def _explore_or_refuse(*args: Any, run: Runner | None = None) -> dict[str, Any]:
+    try:
+        return explore_forecast(*args, run=run)
+    except RuntimeError as err:  # e.g. a training that cannot start: a message, not a traceback
+        raise ValueError(str(err)) from err
+
+
 def make_forecast_widget(series: str = "seattle_daily", lookback: int = 28, horizon: int = 7, model: str = "linear",
-                         steps: int = 150) -> widgets.VBox:
+                         steps: int = 150, *, run: Runner | None = None, models: Sequence[str] | None = None
+                         ) -> widgets.VBox:
     """Dropdowns for series and model, sliders for lookback and horizon; redraws on every change.
-    children: [series dropdown, lookback slider, horizon slider, model dropdown, output]."""
-    series_w = widgets.Dropdown(options=list(SERIES), value=series, description="series")
-    lookback_w = widgets.IntSlider(value=lookback, min=1, max=400, description="lookback")
-    horizon_w = widgets.IntSlider(value=horizon, min=1, max=60, description="horizon")
-    model_w = widgets.Dropdown(options=MODELS, value=model, description="model")
+
+    `run`/`models`: the training function and the model names (default: `default_runner()`).
+    `box.controls` = {"series", "lookback", "horizon", "model"} (children in that order, then the output);
+    the latest View is `box.view`.
+    """
+    if run is None or models is None:
+        default_run, default_models = default_runner()
+        run, models = run or default_run, list(models or default_models)
+    controls = {"series": widgets.Dropdown(options=list(SERIES), value=series, description="series"),
+                "lookback": widgets.IntSlider(value=lookback, min=1, max=400, description="lookback"),
+                "horizon": widgets.IntSlider(value=horizon, min=1, max=60, description="horizon"),
+                "model": widgets.Dropdown(options=list(models), value=model, description="model")}
     out = widgets.Output()
 
-    def redraw(_: object = None) -> None:
-        try:
-            data = explore_forecast(series_w.value, lookback_w.value, horizon_w.value, model_w.value, steps)
-        except (ValueError, RuntimeError) as err:
-            show(out, f"Cannot forecast with these settings: {err}")
-            return
-        fig = plot_forecast(data["dates"], data["truth"], {model_w.value: data["forecast"]},
+    def redraw() -> View:
+        c = controls
+        view = forecast_view(c["series"].value, c["lookback"].value, c["horizon"].value, c["model"].value, steps,
+                             run=run)
+        if not view.ok:
+            show(out, view.message)
+            return view
+        data = view.data
+        fig = plot_forecast(data["dates"], data["truth"], {c["model"].value: data["forecast"]},
                             lower=data["lower"], upper=data["upper"], title=data["title"])
         note = ["(no interval: only the networks are trained with quantile outputs)"] if data["lower"] is None else []
         show(out, fig, *note, data["table"])
         plt.close(fig)
+        return view
 
-    for w in (series_w, lookback_w, horizon_w, model_w):
-        w.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([series_w, lookback_w, horizon_w, model_w, out])
+    return wire(controls, out, redraw)

@@ -17,6 +17,7 @@ import torch
 from rnnlab.models.cells import Recurrent, load_from
 from rnnlab.models.sequence import SequenceModel
 from rnnlab.validate import check_int
+from rnnlab.widgets.contract import View
 
 GATE_NAMES = {"lstm": ["input", "forget", "output", "c", "h"], "gru": ["reset", "update", "h"], "rnn": ["h"]}
 
@@ -93,69 +94,84 @@ def describe_step(gates: Mapping[str, np.ndarray], t: int) -> str:
     return f"t = {t}: " + ", ".join(parts)
 
 
+def gate_view(model: SequenceModel, sequence: torch.Tensor, t: int, *, max_units: int = 32,
+              model_name: str = "model", sequence_name: str = "input") -> View:
+    """What the gate explorer shows for one model, one sequence and step t (clamped to the sequence).
+
+    View.data = {"gates": name -> (time, units) arrays shown (at most `max_units` units), "all": every gate,
+    "t", "T", "text": the words under the plot}; a model or input that cannot be shown gives a message.
+    """
+    try:
+        gates = gate_activations(model, sequence)
+    except (ValueError, TypeError) as err:
+        return View(None, f"Cannot show this input: {err}")
+    T = gates["h"].shape[0]
+    t = min(max(int(t), 0), T - 1)
+    shown = {n: gates[n][:, :max_units] for n in GATE_NAMES[model.cell] if n in gates}
+    text = describe_step(gates, t) + f"\nmodel output: {np.round(gates['prediction'], 3).tolist()}"
+    return View({"gates": shown, "all": gates, "t": t, "T": T, "text": text, "model": model_name,
+                 "sequence": sequence_name}, "")
+
+
 def make_gate_explorer(models: Mapping[str, SequenceModel], sequences: Mapping[str, torch.Tensor], *,
                        max_units: int = 32, input_labels: list[str] | None = None):
     """A widget: dropdowns for the model and the input sequence, a slider for the time step, the heatmaps.
 
     models: label -> trained one-layer SequenceModel; sequences: label -> one input sequence (time, features)
-    or (time,) token ids. Shows at most `max_units` hidden units. Returns a VBox whose children are
-    (model dropdown, sequence dropdown, time slider, output area); set `.value` on them to drive it.
-    `box.shown` is a dict describing what is on screen now: model, sequence, t, and the text printed.
+    or (time,) token ids. Shows at most `max_units` hidden units. Returns a VBox: `box.controls` =
+    {"model", "sequence", "t"} (children in that order, then the output); set `.value` on them to drive it.
+    The latest View is `box.view`; `box.shown` is a dict describing what is on screen now: model, sequence, t,
+    and the text printed.
     """
     import ipywidgets as widgets
 
     from rnnlab.viz.gates import plot_gates
+    from rnnlab.widgets.contract import wire
     from rnnlab.widgets.output import show
 
     if not models or not sequences:
         raise ValueError("make_gate_explorer needs at least one model and one sequence")
     max_units = check_int(max_units, "max_units", minimum=1)
-    model_dd = widgets.Dropdown(options=list(models), description="model")
-    seq_dd = widgets.Dropdown(options=list(sequences), description="input")
-    slider = widgets.IntSlider(value=0, min=0, max=max(len(sequences[seq_dd.value]) - 1, 0), description="time step t",
-                               continuous_update=False)
+    controls = {"model": widgets.Dropdown(options=list(models), description="model"),
+                "sequence": widgets.Dropdown(options=list(sequences), description="input")}
+    first = sequences[controls["sequence"].value]
+    controls["t"] = widgets.IntSlider(value=0, min=0, max=max(len(first) - 1, 0), description="time step t",
+                                      continuous_update=False)
     out = widgets.Output()
-    cache: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-
     shown_state: dict[str, object] = {}  # what the widget shows now (tests and notebooks can read it)
     busy = [False]  # set while redraw adjusts the slider, so the slider's own events do not redraw twice
+    last = [View()]
 
-    def redraw(*_):
+    def redraw() -> View:
         if busy[0]:
-            return
-        key = (model_dd.value, seq_dd.value)
-        try:
-            if key not in cache:
-                cache[key] = gate_activations(models[key[0]], sequences[key[1]])
-            gates = cache[key]
-        except (ValueError, TypeError) as err:
-            shown_state.clear()
-            shown_state.update(model=key[0], sequence=key[1], t=None, text=f"Cannot show this input: {err}")
-            show(out, shown_state["text"])
-            return
-        T = gates["h"].shape[0]
-        if slider.max != T - 1:
+            return last[0]
+        key = (controls["model"].value, controls["sequence"].value)
+        model, seq = models[key[0]], sequences[key[1]]
+        view = gate_view(model, seq, controls["t"].value, max_units=max_units, model_name=key[0],
+                         sequence_name=key[1])
+        shown_state.clear()
+        if not view.ok:
+            shown_state.update(model=key[0], sequence=key[1], t=None, text=view.message)
+            show(out, view.message)
+            last[0] = view
+            return view
+        if controls["t"].max != view.data["T"] - 1:
             busy[0] = True
             try:
-                slider.max = T - 1
+                controls["t"].max = view.data["T"] - 1
             finally:
                 busy[0] = False
-        t = min(slider.value, T - 1)
-        kind = models[key[0]].cell
-        shown = {n: gates[n][:, :max_units] for n in GATE_NAMES[kind] if n in gates}
-        seq = sequences[key[1]]
-        inputs = None if models[key[0]].embedding is not None else np.asarray(seq, dtype=float)
-        fig = plot_gates(shown, t=t, inputs=inputs, input_labels=input_labels, title=f"{key[0]} on {key[1]}")
-        text = describe_step(gates, t) + f"\nmodel output: {np.round(gates['prediction'], 3).tolist()}"
-        shown_state.clear()
-        shown_state.update(model=key[0], sequence=key[1], t=t, text=text)
-        show(out, fig, text)
+        t = view.data["t"]
+        inputs = None if model.embedding is not None else np.asarray(seq, dtype=float)
+        fig = plot_gates(view.data["gates"], t=t, inputs=inputs, input_labels=input_labels,
+                         title=f"{key[0]} on {key[1]}")
+        shown_state.update(model=key[0], sequence=key[1], t=t, text=view.data["text"])
+        show(out, fig, view.data["text"])
         plt.close(fig)
+        last[0] = view
+        return view
 
-    for w in (model_dd, seq_dd, slider):
-        w.observe(redraw, names="value")
-    redraw()
-    box = widgets.VBox([model_dd, seq_dd, slider, out])
+    box = wire(controls, out, redraw)
     box.shown = shown_state
     return box
 

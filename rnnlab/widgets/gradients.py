@@ -14,6 +14,7 @@ import numpy as np
 
 from rnnlab.models.numpy_rnn import ACTIVATIONS, hidden_jacobians, jacobian_product_norms
 from rnnlab.validate import check_choice, check_float, check_int
+from rnnlab.widgets.contract import View, view_or_message, wire
 
 INITS = ["random", "orthogonal", "identity"]
 TINY = 1e-300   # below this a norm counts as collapsed to zero
@@ -86,38 +87,49 @@ def gradient_explorer_data(radius: float, length: int, activation: str = "tanh",
     return {**result, "norms": norms, "bound": bound, "hs": hs, "message": "; ".join(notes)}
 
 
+def gradient_view(radius: float, length: int, activation: str = "tanh", init: str = "orthogonal", *,
+                  hidden_size: int = 32, seed: int = 0) -> View:
+    """What the explorer shows: View(data = gradient_explorer_data(...), message: overflow, collapse or a refused
+    setting). Never raises for a value a control can take."""
+    return view_or_message(gradient_explorer_data, radius, length, activation, init, hidden_size=hidden_size,
+                           seed=seed, prefix="Cannot run this setting: ")
+
+
 def make_gradient_explorer(radius: float = 0.9, length: int = 100, activation: str = "tanh",
                            init: str = "orthogonal", *, hidden_size: int = 32, seed: int = 0):
     """Sliders for the spectral radius and the length, menus for the activation and the initialisation, over the
     two plots of `rnnlab.viz.gradients.plot_explorer`.
 
-    Returns an ipywidgets VBox with children (radius, length, activation, init, output); the latest result dict
-    is in `box.state`.
+    Returns an ipywidgets VBox: `box.controls` = {"radius", "length", "activation", "init"} (children in that
+    order, then the output); the latest View is `box.view`, its data dict also `box.state`.
     """
     import ipywidgets as widgets
 
+    from rnnlab.viz.gradients import plot_explorer
     from rnnlab.widgets.output import show
 
-    radius_w = widgets.FloatSlider(value=radius, min=0.0, max=4.0, step=0.05, description="radius")
-    length_w = widgets.IntSlider(value=length, min=0, max=1000, step=10, description="length T")
-    act_w = widgets.Dropdown(options=list(ACTIVATIONS), value=activation, description="activation")
-    init_w = widgets.Dropdown(options=INITS, value=init, description="init")
+    controls = {"radius": widgets.FloatSlider(value=radius, min=0.0, max=4.0, step=0.05, description="radius"),
+                "length": widgets.IntSlider(value=length, min=0, max=1000, step=10, description="length T"),
+                "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+                                               description="activation"),
+                "init": widgets.Dropdown(options=INITS, value=init, description="init")}
     out = widgets.Output()
-    box = widgets.VBox([radius_w, length_w, act_w, init_w, out])
-    box.state = {}
+    state: dict = {}
 
-    def redraw(_change: object = None) -> None:
-        from rnnlab.viz.gradients import plot_explorer
-
-        result = gradient_explorer_data(radius_w.value, length_w.value, act_w.value, init_w.value,
-                                        hidden_size=hidden_size, seed=seed)
-        box.state.clear()
-        box.state.update(result)
-        fig = plot_explorer(result)
+    def redraw() -> View:
+        c = controls
+        view = gradient_view(c["radius"].value, c["length"].value, c["activation"].value, c["init"].value,
+                             hidden_size=hidden_size, seed=seed)
+        state.clear()
+        if not view.ok:
+            show(out, view.message)
+            return view
+        state.update(view.data)
+        fig = plot_explorer(view.data)
         show(out, fig)
         plt.close(fig)
+        return view
 
-    for control in (radius_w, length_w, act_w, init_w):
-        control.observe(redraw, names="value")
-    redraw()
+    box = wire(controls, out, redraw)
+    box.state = state
     return box

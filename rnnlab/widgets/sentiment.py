@@ -15,6 +15,7 @@ from torch import nn
 from rnnlab.data.sentiment import LABELS
 from rnnlab.data.vocab import Vocab, tokenize_words
 from rnnlab.viz.text import colored_text_html
+from rnnlab.widgets.contract import View, wire
 
 MAX_TOKENS = 400   # longer input is cut here (the widget says so)
 
@@ -75,17 +76,24 @@ def analysis_html(result: ReviewAnalysis) -> str:
     return verdict + colored_text_html(result.tokens, result.scores) + note
 
 
+def sentiment_view(text: str, model: nn.Module, vocab: Vocab) -> View:
+    """What the widget shows: View(data = the ReviewAnalysis, or None when there is nothing to classify; message)."""
+    result = analyse_review(text, model, vocab)
+    return View(result if result.probability is not None else None, result.message)
+
+
 def make_sentiment_widget(model: nn.Module, vocab: Vocab, text: str = "Delicious, but the bag arrived stale."):
-    """A text box and an HTML panel that updates as you type. Returns a VBox (children: [textarea, html])."""
+    """A text box and an HTML panel that updates as you type. Returns a VBox: `box.controls` = {"text"}
+    (children: [textarea, html]); the latest View is `box.view`."""
     import ipywidgets as widgets
 
-    box = widgets.Textarea(value=text, description="review", continuous_update=True,
-                           layout=widgets.Layout(width="95%", height="70px"))
+    controls = {"text": widgets.Textarea(value=text, description="review", continuous_update=True,
+                                         layout=widgets.Layout(width="95%", height="70px"))}
     panel = widgets.HTML()
 
-    def redraw(_change: object = None) -> None:
-        panel.value = analysis_html(analyse_review(box.value, model, vocab))
+    def redraw() -> View:
+        result = analyse_review(controls["text"].value, model, vocab)
+        panel.value = analysis_html(result)
+        return View(result if result.probability is not None else None, result.message)
 
-    box.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([box, panel])
+    return wire(controls, panel, redraw)

@@ -16,6 +16,7 @@ from rnnlab.data.speech import DemoClip, add_noise
 from rnnlab.metrics.edit_distance import edit_distance
 from rnnlab.models.ctc import CTCAcousticModel, greedy_decode, predict_log_probs, tokens_to_digits
 from rnnlab.validate import check_float
+from rnnlab.widgets.contract import View, wire
 
 MAX_NOISE_DB = 40.0   # the noise slider runs from -MAX_NOISE_DB (faint) to +MAX_NOISE_DB (noise swamps speech)
 
@@ -59,13 +60,24 @@ def analyse_clip(model: CTCAcousticModel, clips: list[DemoClip], voice: str, rat
             "message": "; ".join(notes)}
 
 
+def speech_view(model: CTCAcousticModel, clips: list[DemoClip], voice: str, rate: int, noise_db: float,
+                feature_config: FeatureConfig | None = None, seed: int = 0) -> View:
+    """What the speech widget shows: View(data = analyse_clip(...) when there is a clip to show, message)."""
+    try:
+        with torch.no_grad():
+            result = analyse_clip(model, clips, voice, rate, noise_db, feature_config, seed)
+    except (ValueError, TypeError) as err:
+        return View(None, f"Cannot analyse this clip: {err}")
+    return View(result if "wave" in result else None, result["message"])
+
+
 def make_speech_widget(model: CTCAcousticModel, clips: list[DemoClip],
                        feature_config: FeatureConfig | None = None):
     """A voice slider, a speed slider and a noise slider over the spectrogram, the CTC posteriors, the decoded
     string and an audio player.
 
-    Returns an ipywidgets VBox whose children are (voice, speed, noise, output); the latest result dict is kept
-    in `box.state`.
+    Returns an ipywidgets VBox: `box.controls` = {"voice", "speed", "noise"} (children in that order, then the
+    output); the latest View is `box.view`, the latest result dict also `box.state`.
     """
     import ipywidgets as widgets
     from IPython.display import Audio
@@ -77,29 +89,31 @@ def make_speech_widget(model: CTCAcousticModel, clips: list[DemoClip],
     rates = sorted({c.rate for c in clips})
     if not voices:
         raise ValueError("clips is empty; pass rnnlab.data.speech.load_demo_clips()")
-    voice = widgets.SelectionSlider(options=voices, value=voices[0], description="voice")
-    speed = widgets.SelectionSlider(options=rates, value=rates[len(rates) // 2], description="words/min")
-    noise = widgets.FloatSlider(value=-MAX_NOISE_DB, min=-MAX_NOISE_DB, max=MAX_NOISE_DB, step=5,
-                                description="noise (dB)")
+    controls = {"voice": widgets.SelectionSlider(options=voices, value=voices[0], description="voice"),
+                "speed": widgets.SelectionSlider(options=rates, value=rates[len(rates) // 2], description="words/min"),
+                "noise": widgets.FloatSlider(value=-MAX_NOISE_DB, min=-MAX_NOISE_DB, max=MAX_NOISE_DB, step=5,
+                                             description="noise (dB)")}
     out = widgets.Output()
-    box = widgets.VBox([voice, speed, noise, out])
-    box.state = {}
+    state: dict = {}
     hop = (feature_config or FeatureConfig()).hop_length
 
-    def redraw(_change: object = None) -> None:
-        result = analyse_clip(model, clips, voice.value, speed.value, noise.value, feature_config)
-        box.state.clear()
-        box.state.update(result)
-        if "wave" not in result:
-            show(out, result["message"])
-            return
+    def redraw() -> View:
+        voice, speed, noise = (controls[k].value for k in ("voice", "speed", "noise"))
+        view = speech_view(model, clips, voice, speed, noise, feature_config)
+        state.clear()
+        if not view.ok:
+            state.update({"message": view.message, "decoded": [], "reference": [], "errors": 0})
+            show(out, view.message)
+            return view
+        result = view.data
+        state.update(result)
         sr = result["sample_rate"]
         fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 5), sharex=True)
         feats = result["feats"].numpy()
         ax1.imshow(feats.T, origin="lower", aspect="auto", cmap="magma",
                    extent=(0, len(feats) * hop / sr, -0.5, feats.shape[1] - 0.5))
         ax1.set_ylabel("mel band")
-        ax1.set_title(f"{voice.value} at {speed.value} words/min, noise {noise.value:+g} dB (normalised log-mel)")
+        ax1.set_title(f"{voice} at {speed} words/min, noise {noise:+g} dB (normalised log-mel)")
         frame_seconds = len(feats) * hop / sr / max(len(result["log_probs"]), 1)
         plot_ctc_posteriors(result["log_probs"], result["reference"], result["decoded"],
                             frame_seconds=frame_seconds, ax=ax2)
@@ -109,9 +123,8 @@ def make_speech_widget(model: CTCAcousticModel, clips: list[DemoClip],
         notes = [result["message"]] if result["message"] else []
         show(out, fig, summary, *notes, Audio(result["wave"], rate=sr, normalize=False))
         plt.close(fig)
+        return view
 
-    for control in (voice, speed, noise):
-        control.observe(redraw, names="value")
-    with torch.no_grad():
-        redraw()
+    box = wire(controls, out, redraw)
+    box.state = state
     return box

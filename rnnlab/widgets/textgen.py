@@ -18,6 +18,7 @@ from rnnlab.data.vocab import Vocab
 from rnnlab.models.charlm import CharLM, hidden_activations, sample_ids
 from rnnlab.validate import check_float, check_int
 from rnnlab.viz.text import colored_text_html
+from rnnlab.widgets.contract import View, wire
 
 MAX_LENGTH = 2000  # longest sample the widget draws
 
@@ -25,12 +26,13 @@ MAX_LENGTH = 2000  # longest sample the widget draws
 def generate_text(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, *, temperature: float = 1.0,
                   top_k: int | None = None, seed: int | None = 0) -> str:
     """The prompt followed by `length` sampled characters. An empty prompt starts from a newline (the start of a
-    line or of a name). Raises ValueError when the prompt has characters the model has never seen."""
+    line or of a name), or, for a model whose text had no newline, from a space or its first character.
+    Raises ValueError when the prompt has characters the model has never seen."""
     if not isinstance(prompt, str):
         raise TypeError(f"prompt must be a str, got {type(prompt).__name__}")
     check_int(length, "length", minimum=0, maximum=MAX_LENGTH)
     check_float(temperature, "temperature", minimum=0.0)
-    start = prompt if prompt else "\n"
+    start = prompt if prompt else _empty_prompt_start(vocab)
     unknown = sorted(set(vocab.unknown(list(start))))
     if unknown:
         raise ValueError(f"the prompt has characters the model has never seen: {unknown}; "
@@ -40,15 +42,41 @@ def generate_text(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, *
     return prompt + decode_ids(vocab, ids)
 
 
-def generation_view(model: CharLM, vocab: Vocab, prompt: str, temperature: float, top_k: int, length: int,
-                    seed: int) -> tuple[str, str]:
-    """(kind, text) for the widget: ('text', the sample) or ('message', what is wrong). top_k 0 means off."""
+def _empty_prompt_start(vocab: Vocab) -> str:
+    """The character an empty prompt starts from: a newline, else a space, else the first real character."""
+    for candidate in ("\n", " "):
+        if not vocab.unknown([candidate]):
+            return candidate
+    real = [t for t in vocab.itos if not (t.startswith("<") and t.endswith(">") and len(t) > 1)]
+    if not real:
+        raise ValueError("the model knows no characters to start from: type a prompt")
+    return real[0]
+
+
+def textgen_view(model: CharLM, vocab: Vocab, prompt: str, temperature: float, top_k: int, length: int,
+                 seed: int) -> View:
+    """What the text widget shows: View(data = the sample, message) or View(None, what is wrong).
+
+    top_k 0 means off; temperature 0 is greedy (always the most likely character). Never raises for a value
+    the controls can take.
+    """
     try:
         text = generate_text(model, vocab, prompt, length, temperature=temperature,
                              top_k=top_k if top_k and top_k > 0 else None, seed=seed)
     except (ValueError, TypeError) as err:
-        return "message", str(err)
-    return "text", text
+        return View(None, str(err))
+    except RuntimeError as err:  # e.g. a distribution torch cannot sample from: say so, no traceback
+        return View(None, f"could not sample at temperature {temperature} and top-k {top_k}: {err}")
+    note = "temperature 0: always the most likely character (greedy)" if temperature == 0 else ""
+    return View(text, note)
+
+
+def generation_view(model: CharLM, vocab: Vocab, prompt: str, temperature: float, top_k: int, length: int,
+                    seed: int) -> tuple[str, str]:
+    """(kind, text) for the widget: ('text', the sample) or ('message', what is wrong). top_k 0 means off.
+    The same as `textgen_view`, as a pair."""
+    view = textgen_view(model, vocab, prompt, temperature, top_k, length, seed)
+    return ("text", view.data) if view.ok else ("message", view.message)
 
 
 def _pre(text: str) -> str:
@@ -58,30 +86,34 @@ def _pre(text: str) -> str:
 def make_textgen_widget(model: CharLM, vocab: Vocab, *, prompt: str = "", length: int = 300) -> widgets.VBox:
     """Prompt box, temperature and top-k sliders, length slider and a Regenerate button (a new seed per click).
 
-    children: [prompt Text, temperature FloatSlider, top_k IntSlider, length IntSlider, Button, HTML].
+    `box.controls` = {"prompt", "temperature", "top_k", "length"}; children: [prompt Text, temperature
+    FloatSlider, top_k IntSlider, length IntSlider, Button, HTML]; the latest View is `box.view`.
     """
-    prompt_box = widgets.Text(value=prompt, description="prompt", placeholder="start of the text")
-    temperature = widgets.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description="temperature")
-    top_k = widgets.IntSlider(value=0, min=0, max=len(vocab), description="top-k (0=off)")
-    length_slider = widgets.IntSlider(value=length, min=0, max=MAX_LENGTH, step=10, description="length")
+    controls = {"prompt": widgets.Text(value=prompt, description="prompt", placeholder="start of the text"),
+                "temperature": widgets.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.05, description="temperature"),
+                "top_k": widgets.IntSlider(value=0, min=0, max=len(vocab), description="top-k (0=off)"),
+                "length": widgets.IntSlider(value=length, min=0, max=MAX_LENGTH, step=10, description="length")}
     button = widgets.Button(description="Regenerate", icon="refresh")
     out = widgets.HTML()
     seed = {"value": 0}
 
-    def redraw(_: object = None) -> None:
-        kind, text = generation_view(model, vocab, prompt_box.value, temperature.value, top_k.value,
-                                     length_slider.value, seed["value"])
-        out.value = _pre(text) if kind == "text" else f'<p style="color:#b00">{html.escape(text)}</p>'
+    def redraw() -> View:
+        c = controls
+        view = textgen_view(model, vocab, c["prompt"].value, c["temperature"].value, c["top_k"].value,
+                            c["length"].value, seed["value"])
+        note = f'<p style="color:#555"><i>{html.escape(view.message)}</i></p>' if view.message else ""
+        out.value = _pre(view.data) + note if view.ok else f'<p style="color:#b00">{html.escape(view.message)}</p>'
+        return view
+
+    box = wire(controls, out, redraw, extra=(button,))
 
     def regenerate(_: object = None) -> None:
         seed["value"] += 1
-        redraw()
+        box.redraw()
 
-    for w in (prompt_box, temperature, top_k, length_slider):
-        w.observe(redraw, names="value")
     button.on_click(regenerate)
-    redraw()
-    return widgets.VBox([prompt_box, temperature, top_k, length_slider, button, out])
+    box.controls["regenerate"] = button
+    return box
 
 
 def neuron_view(text: str, activations: np.ndarray, unit: int, *, title: str = "") -> str:
@@ -98,18 +130,27 @@ def neuron_view(text: str, activations: np.ndarray, unit: int, *, title: str = "
                              title=title or f"unit {unit}")
 
 
+def neuron_unit_view(text: str, activations: np.ndarray, unit: int, *, title: str = "") -> View:
+    """View(data = the HTML of the coloured passage, message) or View(None, what is wrong) for one unit."""
+    page = neuron_view(text, activations, unit, title=title)
+    ok = bool(text) and activations.ndim == 2 and activations.shape[0] == len(text) and \
+        isinstance(unit, int | np.integer) and 0 <= unit < activations.shape[1]
+    return View(page, "") if ok else View(None, html.unescape(page.replace("<p>", "").replace("</p>", "")))
+
+
 def make_neuron_widget(model: CharLM, vocab: Vocab, text: str, *, unit: int = 0, which: str = "h") -> widgets.VBox:
-    """A slider over hidden units and the passage coloured by the chosen unit. children: [IntSlider, HTML]."""
+    """A slider over hidden units and the passage coloured by the chosen unit. `box.controls` = {"unit"};
+    children: [IntSlider, HTML]; the latest View is `box.view`."""
     unknown = sorted(set(vocab.unknown(list(text))))
     acts = hidden_activations(model, encode_text(vocab, text), which) if text else np.zeros((0, model.hidden_size))
-    slider = widgets.IntSlider(value=unit, min=0, max=model.hidden_size - 1, description="unit")
+    controls = {"unit": widgets.IntSlider(value=unit, min=0, max=model.hidden_size - 1, description="unit")}
     out = widgets.HTML()
 
-    def redraw(_: object = None) -> None:
+    def redraw() -> View:
+        u = controls["unit"].value
         note = f"<p>Characters unknown to the model (read as &lt;unk&gt;): {html.escape(str(unknown))}</p>" \
             if unknown else ""
-        out.value = note + neuron_view(text, acts, slider.value, title=f"unit {slider.value} ({which}_t)")
+        out.value = note + neuron_view(text, acts, u, title=f"unit {u} ({which}_t)")
+        return neuron_unit_view(text, acts, u, title=f"unit {u} ({which}_t)")
 
-    slider.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([slider, out])
+    return wire(controls, out, redraw)

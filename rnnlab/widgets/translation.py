@@ -1,7 +1,9 @@
 """Attention explorer: type or pick a sentence, see the translation and where each output word looked.
 
-The logic is `explain_translation` (plain data, tested directly); `make_translation_widget` wires a text box,
-an example picker, a greedy/beam switch and a beam-width slider to it and draws with rnnlab.viz.translation.
+The logic is `explain_translation` and the view function `translation_view` (plain data, tested directly);
+`make_translation_widget` wires named controls (a text box, an example picker, a greedy/beam switch and a
+beam-width slider) to it and draws with rnnlab.viz.translation. It imports no experiment: the trained model
+comes from the notebook.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from rnnlab.data.translation import ParallelData
-from rnnlab.experiments.translation import translate_texts
-from rnnlab.models.seq2seq import Seq2Seq
+from rnnlab.models.seq2seq import Seq2Seq, translate_texts
+from rnnlab.widgets.contract import View, wire
 
 MAX_SOURCE_TOKENS = 60
 
@@ -56,53 +58,65 @@ def explain_translation(model: Seq2Seq, data: ParallelData, text: str, *, method
             "translation": translation, "output_tokens": out_tokens, "weights": weights}
 
 
+def translation_view(model: Seq2Seq, data: ParallelData, text: str, method: str = "greedy",
+                     beam_width: int = 5) -> View:
+    """What the explorer shows: View(data = explain_translation(...) when there is a translation, message)."""
+    try:
+        info = explain_translation(model, data, text, method=method, beam_width=beam_width)
+    except (ValueError, TypeError) as err:
+        return View(None, f"Cannot translate this: {err}")
+    return View(info if info["ok"] else None, info["message"])
+
+
 def make_translation_widget(model: Seq2Seq, data: ParallelData, examples: Sequence[str] = (), *,
                             title: str = "") -> Any:
-    """An ipywidgets VBox: [text, examples, method, beam width, output]; editing any redraws the output."""
+    """An ipywidgets VBox: `box.controls` = {"text", "examples", "method", "beam_width"} (children in that order,
+    then the output); editing any redraws the output; the latest View is `box.view`."""
     import ipywidgets as widgets
 
     from rnnlab.viz.translation import plot_attention
     from rnnlab.widgets.output import show
 
     first = examples[0] if examples else ""
-    text = widgets.Text(value=first, description="source", layout=widgets.Layout(width="95%"),
-                        continuous_update=False)
-    pick = widgets.Dropdown(options=["(type above)", *examples], value="(type above)", description="examples",
-                            layout=widgets.Layout(width="95%"))
-    method = widgets.ToggleButtons(options=["greedy", "beam"], value="greedy", description="search")
-    width = widgets.IntSlider(value=5, min=1, max=10, description="beam width", continuous_update=False)
+    controls = {
+        "text": widgets.Text(value=first, description="source", layout=widgets.Layout(width="95%"),
+                             continuous_update=False),
+        "examples": widgets.Dropdown(options=["(type above)", *examples], value="(type above)",
+                                     description="examples", layout=widgets.Layout(width="95%")),
+        "method": widgets.ToggleButtons(options=["greedy", "beam"], value="greedy", description="search"),
+        "beam_width": widgets.IntSlider(value=5, min=1, max=10, description="beam width", continuous_update=False),
+    }
     out = widgets.Output()
+    picked = ["(type above)"]
 
-    def redraw(_: object = None) -> None:
-        width.disabled = method.value == "greedy"
-        info = explain_translation(model, data, text.value, method=method.value, beam_width=width.value)
-        items = []
-        if info["message"]:
-            items.append(("⚠️ " if info["ok"] else "") + info["message"])
-        if not info["ok"]:
-            show(out, *items)
-            return
+    def redraw() -> View:
+        c = controls
+        if c["examples"].value != picked[0]:          # a new pick: copy it into the text box
+            picked[0] = c["examples"].value
+            if picked[0] != "(type above)" and c["text"].value != picked[0]:
+                c["text"].value = picked[0]             # fires a redraw through the text box
+                return box.view
+        c["beam_width"].disabled = c["method"].value == "greedy"
+        view = translation_view(model, data, c["text"].value, c["method"].value, c["beam_width"].value)
+        if not view.ok:
+            show(out, view.message)
+            return view
+        info, method, width = view.data, c["method"].value, c["beam_width"].value
+        items = ["⚠️ " + info["message"]] if info["message"] else []
         items.append(f"translation: {info['translation']}")
         if info["weights"] is None:
             items.append("(this model has no attention: every output word sees the same fixed context vector)")
             show(out, *items)
-            return
+            return view
         src = [f"{t}?" if t in info["unknown"] else t for t in info["source_tokens"]]
-        fig = plot_attention(info["weights"], src, info["output_tokens"],
-                             title=f"{title or 'attention'} ({method.value}"
-                                   f"{'' if method.value == 'greedy' else f', width {width.value}'})")
+        search = method if method == "greedy" else f"{method}, width {width}"
+        fig = plot_attention(info["weights"], src, info["output_tokens"], title=f"{title or 'attention'} ({search})")
         show(out, *items, fig)
         plt.close(fig)
+        return view
 
-    def on_pick(change: dict) -> None:
-        if change["new"] != "(type above)":
-            text.value = change["new"]  # fires redraw through text's observer
-
-    for w in (text, method, width):
-        w.observe(redraw, names="value")
-    pick.observe(on_pick, names="value")
-    redraw()
-    return widgets.VBox([text, pick, method, width, out])
+    box = wire(controls, out, redraw)
+    return box
 
 
 def attention_entropy(weights: np.ndarray) -> np.ndarray:
