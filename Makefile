@@ -1,8 +1,8 @@
 # rnnlab: two commands on a fresh machine that has only Python.
 #   make lab    install everything into .venv and open JupyterLab on notebooks/ (http://127.0.0.1:8888, token)
 #   make test   install everything into .venv and run every test: lint, unit tests, all notebooks, browser
-#   make student    write student versions (solutions replaced by stubs) to student/
-#   make html       execute every notebook and write a static site to build/html/
+#   make student    student versions through nbgrader generate_assignment (solutions become stubs) in student/
+#   make html       execute every notebook and build the offline course site (Sphinx) in build/html/
 #
 # TORCH_SPEC picks the torch build that is installed first. Its default pins the release this course is
 # tested with; on Linux without a GPU, PyPI's wheel is a large CUDA build, so add the CPU index, e.g.
@@ -54,7 +54,7 @@ student: install
 	$(BIN)/python -m tools.make_student --out student
 
 html: install
-	$(BIN)/python -m tools.build_html --out build/html
+	$(BIN)/python -m tools.build_site --out build/html
 
 benchmarks: install
 	$(BIN)/python -m benchmarks.run

@@ -1,78 +1,92 @@
-"""Write student versions of the notebooks: every solution becomes a stub that raises NotImplementedError.
+"""Write the student versions of the notebooks with nbgrader's own `generate_assignment` (`make student`).
 
-An exercise's solution sits between the nbgrader markers `### BEGIN SOLUTION` and `### END SOLUTION` in a code
-cell. The student version replaces the marked lines (markers included) by
-`raise NotImplementedError("<hint>")`, indented like the first marker; the hint is the text of the last
-`# Hint: ...` comment above the marker in that cell, or a generic one. Nothing else changes.
+The notebooks in notebooks/ are the instructor versions (nbgrader's "source"). This copies them into a
+throw-away nbgrader course directory, gives every exercise its nbgrader cell metadata where it is missing
+(tools/nbgrader_cells.py, in the copy only), runs `nbgrader generate_assignment`, and copies the released
+notebooks to `--out` (student/ by default, ignored by git). In the released version every solution region
+becomes nbgrader's stub (`# YOUR CODE HERE` / `raise NotImplementedError()`), outputs are cleared, and the
+graded check cells are locked; the `# Hint:` comments above a solution stay.
 
-Usage: python -m tools.make_student [--out student] [notebooks/*.ipynb]
+Usage: python -m tools.make_student [--out student] [--course DIR] [notebooks/*.ipynb]
+  --course DIR  keep the nbgrader course directory there (source/, release/, gradebook.db) instead of a
+                temporary one: the starting point for `nbgrader autograde` (see docs/teaching.md)
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-GENERIC_HINT = "exercise: write your solution here (see the text above)"
-_HINT = re.compile(r"^\s*#\s*Hint:\s*(.+?)\s*$", re.IGNORECASE)
+from tools.nbgrader_cells import add_nbgrader_metadata
+
+ASSIGNMENT = "rnnlab"
+# nbgrader_config.py of the course directory. Execute.timeout: nbgrader's default (30 s per cell) is shorter than
+# the longest training cells on a 2-core CPU.
+NBGRADER_CONFIG = '''c = get_config()  # noqa: F821 (nbgrader defines it)
+c.CourseDirectory.course_id = "rnnlab"
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
+c.Execute.timeout = 900
+'''
 
 
-def strip_solutions(source: str) -> tuple[str, int]:
-    """Replace each marked solution in one cell's source by a stub; return (new source, number replaced)."""
-    lines, out, replaced, hint = source.split("\n"), [], 0, GENERIC_HINT
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if (m := _HINT.match(line)) is not None:
-            hint = m.group(1)
-        if line.strip() == BEGIN:
-            try:
-                end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == END)
-            except StopIteration:
-                raise ValueError(f"'{BEGIN}' at line {i + 1} has no matching '{END}'") from None
-            indent = line[: len(line) - len(line.lstrip())]
-            out.append(f"{indent}raise NotImplementedError({hint!r})")
-            replaced += 1
-            i = end + 1
-            continue
-        if line.strip() == END:
-            raise ValueError(f"'{END}' at line {i + 1} has no '{BEGIN}' before it")
-        out.append(line)
-        i += 1
-    return "\n".join(out), replaced
+def make_course(root: Path, paths: list[Path], assignment: str = ASSIGNMENT) -> Path:
+    """Create an nbgrader course directory at `root` with `paths` as the source of `assignment`; return it.
+
+    The copies get their nbgrader metadata (tools.nbgrader_cells); the notebooks themselves are not changed.
+    """
+    source = root / "source" / assignment
+    source.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    for path in paths:
+        notebook = nbformat.read(path, as_version=4)
+        add_nbgrader_metadata(notebook, path.name)
+        nbformat.write(notebook, source / path.name)
+    return root
 
 
-def student_version(notebook: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, int]:
-    """A copy of `notebook` with every solution stubbed out; and how many were replaced."""
-    student = nbformat.from_dict(notebook)
-    total = 0
-    for cell in student.cells:
-        if cell.cell_type == "code" and BEGIN in cell.source:
-            cell.source, n = strip_solutions(cell.source)
-            total += n
-    return student, total
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` in the course directory `root` with this Python; raise with its log if it fails."""
+    # nbgrader runs `alembic` (its database migrations) from PATH: put this Python's scripts first
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}"],
+                          cwd=root, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def release(paths: list[Path], out: Path, *, course: Path | None = None, assignment: str = ASSIGNMENT) -> list[Path]:
+    """Generate the student versions of `paths` with nbgrader and copy them into `out`; return their paths."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = make_course(Path(course or tmp).resolve(), paths, assignment)
+        nbgrader(root, "generate_assignment", assignment, "--force")
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for path in paths:
+            target = out / path.name
+            shutil.copyfile(root / "release" / assignment / path.name, target)
+            written.append(target)
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=Path("student"))
+    parser.add_argument("--course", type=Path, default=None, help="keep the nbgrader course directory here")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
     if not paths:
         parser.error("no notebooks given and none found in notebooks/")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        notebook = nbformat.read(path, as_version=4)
-        student, n = student_version(notebook)
-        nbformat.validate(student)
-        nbformat.write(student, args.out / path.name)
-        print(f"{path} -> {args.out / path.name}: {n} solution(s) replaced by stubs")
+    for target in release(paths, args.out, course=args.course):
+        print(f"student version: {target}")
     return 0
 
 
