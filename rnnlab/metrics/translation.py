@@ -33,6 +33,14 @@ def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str], *, tokeniz
     return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenize).score)
 
 
+def sentence_bleu(hypothesis: str, reference: str, *, tokenize: str = "13a") -> float:
+    """BLEU (0-100) of one sentence against its reference, smoothed by sacrebleu (exp) so that a missing
+    4-gram does not zero it; use it to rank single translations, never to report a test set."""
+    _check_texts([hypothesis], [reference])
+    check_choice(tokenize, "tokenize", ["13a", "char", "none", "intl"])
+    return float(sacrebleu.sentence_bleu(hypothesis, [reference], tokenize=tokenize).score)
+
+
 def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     """Fraction (0-1) of hypotheses equal to their reference, ignoring leading/trailing spaces."""
     _check_texts(hypotheses, references)

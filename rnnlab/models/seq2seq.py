@@ -13,8 +13,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -353,3 +354,25 @@ def translate_ids(model: Seq2Seq, src: torch.Tensor, lengths: torch.Tensor, *, m
                              length_penalty=length_penalty)
     model.train(was_training)
     return result
+
+
+def translate_texts(model: Seq2Seq, data: Any, sources: Sequence[str], *, method: str = "greedy",
+                    beam_width: int = 5, length_penalty: float = 1.0,
+                    chunk: int = 256) -> tuple[list[str], list[SearchResult]]:
+    """Translate source texts -> (translations, one SearchResult per chunk of `chunk` sentences).
+
+    `data` turns text into ids and back: `data.encode_sources(texts) -> (ids, lengths)`, `data.tgt_vocab.decode`
+    and `data.detokenize` (a `rnnlab.data.translation.ParallelData`). Unknown source words become <unk>.
+    """
+    if isinstance(sources, str):
+        raise TypeError("sources must be a list of texts, got one str; wrap it in a list")
+    check_int(chunk, "chunk", minimum=1)
+    device = next(model.parameters()).device
+    out, results = [], []
+    for i in range(0, len(sources), chunk):
+        src, lengths = data.encode_sources(sources[i: i + chunk])
+        r = translate_ids(model, src.to(device), lengths.to(device), method=method, beam_width=beam_width,
+                          length_penalty=length_penalty)
+        out += [data.detokenize(data.tgt_vocab.decode(row.tolist())) for row in r.tokens.cpu()]
+        results.append(r)
+    return out, results
