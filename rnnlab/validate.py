@@ -142,3 +142,31 @@ def check_lengths(lengths: Any, name: str = "lengths", *, max_len: int | None = 
                              f"{too_long.numel()} of {lengths.numel()} lengths exceed the time axis; pad to the "
                              "longest sequence or fix the lengths")
     return lengths
+
+
+def check_device(device: Any, name: str = "device") -> torch.device:
+    """Check a device the user typed ("cpu", "cuda", "cuda:1", "mps", a torch.device or None for the CPU) and
+    return it as a torch.device that exists on this machine.
+
+    Raises TypeError for a value that is not a device, ValueError naming `name` for an unknown device string
+    ("tpu", "gpu0") or one this machine does not have ("cuda" without a GPU, "cuda:9" with two), with the
+    devices that are available.
+    """
+    if device is None:
+        return torch.device("cpu")
+    if not isinstance(device, str | torch.device):
+        raise TypeError(f"{name} must be a string such as 'cpu' or 'cuda', or a torch.device; got {_describe(device)}")
+    available = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        available.append("mps")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{name} {device!r} is not a device torch knows; use one of {available}") from None
+    if dev.type == "cpu":
+        return dev
+    if dev.type == "cuda" and torch.cuda.is_available() and (dev.index or 0) < torch.cuda.device_count():
+        return dev
+    if dev.type == "mps" and torch.backends.mps.is_available():
+        return dev
+    raise ValueError(f"{name} {str(device)!r} is not available on this machine; use one of {available}")
