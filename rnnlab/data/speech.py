@@ -1,8 +1,9 @@
 """Spoken digit strings: a synthetic data set shipped in the repo, and real recordings made into strings.
 
 Synthetic: `rnnlab/data/files/speech_digits/speech_digits.npz`, made once by `tools/make_speech_dataset.py`
-with the eSpeak NG synthesiser (many voices, speaking rates, pitches, noise levels and pauses), stored as
-8 kHz log-mel features (see the README beside it; the test split's voices never occur in training).
+with the eSpeak NG, Flite and Festival synthesisers (many voices, speaking rates, pitches, noise levels,
+rooms and pauses), stored as 8 kHz log-mel features (see the README beside it; the test split's voices never
+occur in training).
 Real: one human speaker's isolated digits (Allison Smith, CC-BY-SA-3.0, `rnnlab.data.audio`), joined with
 random pauses into connected strings.
 """
@@ -33,10 +34,10 @@ class SpeechDigits:
 
     feats: list[torch.Tensor]     # log-mel features, each (frames, n_mels) float32
     labels: list[list[int]]       # the spoken digits 0-9 of each clip
-    voices: list[str]             # eSpeak voice "accent+variant" of each clip
+    voices: list[str]             # "accent+variant" (eSpeak) or "flite+awb", "festival+kal_diphone", ...
     rates: np.ndarray             # speaking rate in words per minute, (clips,)
-    pitches: np.ndarray           # eSpeak pitch 0-100, (clips,)
-    snr_db: np.ndarray            # signal-to-noise ratio of the added noise in dB, (clips,)
+    pitches: np.ndarray           # eSpeak pitch 0-100, -1 for the other synthesisers, (clips,)
+    snr_db: np.ndarray            # signal-to-noise ratio of the added noise in dB (99: none), (clips,)
 
     def __len__(self) -> int:
         return len(self.feats)
@@ -126,8 +127,8 @@ def trim_silence(wave: np.ndarray, threshold: float = 0.02) -> np.ndarray:
     return wave[loud[0]:loud[-1] + 1] if len(loud) else wave
 
 
-def real_digit_strings(n: int = 40, *, min_digits: int = 1, max_digits: int = 7, seed: int = 0,
-                       max_gap: float = 0.3, background_snr_db: float | None = 40.0
+def real_digit_strings(n: int = 120, *, min_digits: int = 1, max_digits: int = 7, seed: int = 0,
+                       max_gap: float = 0.5, background_snr_db: float | None = 40.0
                        ) -> tuple[list[np.ndarray], list[list[int]], int]:
     """`n` real spoken digit strings: Allison Smith's recordings of single digits, trimmed and joined with
     random pauses of 0.02-`max_gap` seconds. Returns (waves, digit lists, sample rate).

@@ -1,13 +1,18 @@
 """Recognise spoken digit strings with a bidirectional GRU/LSTM trained with CTC (Graves et al. 2006).
 
-Trains on synthetic speech (eSpeak NG voices; rnnlab.data.speech), and reports the digit error rate on
-held-out synthetic voices (`digit_error_rate`) and on real recordings of one human speaker
-(`real_digit_error_rate`).
+Trains on synthetic speech (eSpeak NG, Flite and Festival voices; rnnlab.data.speech), and reports the digit
+error rate on held-out synthetic voices (`digit_error_rate`, every held-out clip) and on real recordings of
+one human speaker (`real_digit_error_rate`, with a 95% bootstrap interval over the strings).
+
+The pieces a notebook shows are public here: `speech_batch` (one augmented training batch), `speech_loss`
+(the CTC loss with its input and target lengths) and `check_alignable` (rejects settings that leave a clip
+fewer output frames than CTC needs).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,107 +21,199 @@ from torch import nn
 
 from rnnlab.data.features import normalize_features, speech_features
 from rnnlab.data.speech import feature_config, load_speech_digits, real_digit_strings
-from rnnlab.experiments.registry import Result, experiment
-from rnnlab.metrics.edit_distance import digit_error_rate
+from rnnlab.experiments.registry import Result, TrainingBlock, experiment
+from rnnlab.metrics.edit_distance import digit_error_rate, error_rate_interval
 from rnnlab.models.ctc import (
     BLANK,
     AcousticConfig,
     CTCAcousticModel,
     decode,
     digits_to_tokens,
+    min_ctc_frames,
     pad_features,
     predict_log_probs,
 )
-from rnnlab.train import TrainConfig, train
+from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
 
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
-@dataclass
-class SpeechConfig:
+
+@dataclass(kw_only=True)
+class SpeechConfig(TrainingBlock):
     model: str = field(default="gru", metadata={"choices": ["gru", "lstm"], "help": "recurrent layer"})
-    seed: int = 0                  # seeds the model, the batches and the augmentation
     hidden_size: int = 64          # recurrent units per direction
-    num_layers: int = 1            # stacked bidirectional layers
+    num_layers: int = 1            # stacked recurrent layers
+    bidirectional: bool = True     # a backward layer too (--no-bidirectional: each frame sees only the past)
     subsample: int = 3             # the strided convolution keeps every 3rd frame (50 -> 16.7 per second)
-    batch_size: int = 32           # clips per training step
-    steps: int = 800               # optimisation steps
-    lr: float = 3e-3               # AdamW learning rate
     concat_prob: float = 0.3       # chance that a training example joins two clips (longer strings)
     mask_prob: float = 0.5         # chance of one time mask and one frequency mask per example (SpecAugment)
     beam_width: int = 8            # prefix beam search width for the *_beam metrics
-    n_real: int = 40               # real digit strings made from the human recordings
-    eval_every: int = 100          # steps between evaluations on the held-out voices
-    progress: bool = True          # show a progress bar
+    n_real: int = 120              # real digit strings made from the human recordings (the real test set)
+    seed: int = 0                  # seeds the model, the batches and the augmentation
+    steps: int = 800               # optimisation steps
+    batch_size: int = 32           # clips per training step
+    lr: float = 3e-3               # AdamW learning rate
+    clip_grad_norm: float | None = 5.0  # rescale the gradient to this norm when larger (None: no clipping)
+    eval_every: int = 100          # steps between evaluations on every held-out clip
 
 
-def _augment(x: torch.Tensor, g: random.Random, mask_prob: float) -> torch.Tensor:
+def output_frames(frames: np.ndarray, subsample: int) -> np.ndarray:
+    """Frames the acoustic model emits for clips of `frames` input frames: ceil(frames / subsample)."""
+    return -(-np.asarray(frames) // subsample)
+
+
+def check_alignable(frame_counts: dict[str, Sequence[int]], labels: dict[str, Sequence[list[int]]],
+                    subsample: int, option: str = "--subsample") -> None:
+    """Raise ValueError when `subsample` leaves any clip fewer output frames than CTC needs for its digits
+    (one per digit plus a blank between equal neighbours, `min_ctc_frames`).
+
+    frame_counts, labels: per named set ("training", "held-out", ...), the input frames and digits of each
+    clip. The message says how many clips of each set cannot be aligned and the largest subsample that
+    works for all of them (CTC's `zero_infinity=True` would silently zero their loss instead).
+    """
+    needed = {name: np.array([min_ctc_frames(y) for y in labels[name]]) for name in frame_counts}
+    frames = {name: np.asarray(frame_counts[name]) for name in frame_counts}
+    failing = {name: int((output_frames(frames[name], subsample) < needed[name]).sum()) for name in frames}
+    if not any(failing.values()):
+        return
+    best = max((s for s in range(1, subsample)
+                if all((output_frames(frames[n], s) >= needed[n]).all() for n in frames)), default=None)
+    counts = ", ".join(f"{failing[n]:,} of {len(frames[n]):,} {n} clips" for n in frames if failing[n])
+    fix = (f"the largest subsample that works for every clip is {best}: use {option} {best} or less" if best
+           else "even subsample 1 does not work: some clip has fewer frames than its digits need")
+    raise ValueError(f"{option} {subsample} leaves {counts} fewer output frames than CTC needs (one per digit "
+                     f"plus a blank between repeated digits), so they could not be aligned; {fix}")
+
+
+def speech_batch(feats: Sequence[torch.Tensor], labels: Sequence[list[int]], rng: random.Random, *,
+                 batch_size: int, concat_prob: float = 0.0, mask_prob: float = 0.0,
+                 subsample: int = 1) -> Batch:
+    """One training batch: `batch_size` random clips, some joined in pairs (probability `concat_prob`, only
+    when the joined clip stays alignable at `subsample`), some masked (SpecAugment, probability `mask_prob`).
+
+    Returns x (batch, max_frames, n_mels), lengths (batch,), targets (sum of target lengths,) with class ids
+    1-10 of all clips concatenated, target_lengths (batch,): what `torch.nn.functional.ctc_loss` takes.
+    """
+    xs, ys = [], []
+    for _ in range(batch_size):
+        i = rng.randrange(len(feats))
+        x, y = feats[i], list(labels[i])
+        if rng.random() < concat_prob:
+            j = rng.randrange(len(feats))
+            joined = y + list(labels[j])
+            if output_frames(len(x) + len(feats[j]), subsample) >= min_ctc_frames(joined):
+                x, y = torch.cat([x, feats[j]]), joined                    # (frames_i + frames_j, n_mels)
+        xs.append(spec_augment(x, rng, mask_prob))
+        ys.append(digits_to_tokens(y))
+    x, lengths = pad_features(xs)                                          # (batch, max_frames, n_mels)
+    targets = torch.tensor([t for y in ys for t in y], dtype=torch.long)   # all targets, concatenated
+    return x, lengths, targets, torch.tensor([len(y) for y in ys], dtype=torch.long)
+
+
+def spec_augment(x: torch.Tensor, rng: random.Random, mask_prob: float) -> torch.Tensor:
     """One random time mask (up to 6 frames) and frequency mask (up to 5 bands) set to 0 (Park et al. 2019)."""
-    if g.random() >= mask_prob:
+    if rng.random() >= mask_prob:
         return x
     x = x.clone()
-    t0, tw = g.randrange(len(x)), g.randint(1, 6)
-    f0, fw = g.randrange(x.shape[1]), g.randint(1, 5)
+    t0, tw = rng.randrange(len(x)), rng.randint(1, 6)
+    f0, fw = rng.randrange(x.shape[1]), rng.randint(1, 5)
     x[t0:t0 + tw] = 0.0
     x[:, f0:f0 + fw] = 0.0
     return x
 
 
+def speech_loss(model: nn.Module, batch: Batch) -> torch.Tensor:
+    """Mean CTC loss of a batch (per target digit, averaged over the batch, torch's 'mean' reduction).
+
+    Raises ValueError naming the first example whose output frames are fewer than its digits need (CTC
+    would give it an infinite loss; `zero_infinity=True` would hide it as 0).
+    """
+    x, lengths, targets, target_lengths = batch
+    device = next(model.parameters()).device
+    log_probs, out_lengths = model(x.to(device), lengths)                  # (batch, time', 11)
+    starts = np.concatenate([[0], np.cumsum(target_lengths.tolist())])
+    for k, n in enumerate(out_lengths.tolist()):
+        need = min_ctc_frames(targets[starts[k]:starts[k + 1]].tolist())
+        if n < need:
+            raise ValueError(f"example {k} of the batch gets {n} output frames but its {int(target_lengths[k])} "
+                             f"digits need {need}; use less subsampling")
+    return nn.functional.ctc_loss(log_probs.transpose(0, 1), targets.to(device), out_lengths.cpu(),
+                                  target_lengths.cpu(), blank=BLANK)      # ctc_loss wants (time', batch, 11)
+
+
 @experiment("speech", SpeechConfig, help="spoken digit strings -> bidirectional GRU/LSTM with CTC (metrics: "
             "digit_error_rate on held-out synthetic voices, real_digit_error_rate on real recordings)")
-def run_speech(config: SpeechConfig) -> Result:
+def run_speech(config: SpeechConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
+               device: torch.device | str | None = None) -> Result:
+    """Train a CTC acoustic model on the synthetic training voices and test it on held-out voices and on real
+    recordings.
+
+    model: None builds `CTCAcousticModel` from the config; else any nn.Module with the same contract,
+    `forward(x: (batch, time, n_mels), lengths: (batch,)) -> (log_probs: (batch, time', 11), lengths')`.
+    callbacks: extra rnnlab.train callbacks (e.g. rnnlab.viz.live.LivePlot). device: where the model and the
+    batches go (CPU by default). Raises ValueError when `subsample` leaves a clip too few frames for CTC.
+    """
     seed_everything(config.seed)
-    g = random.Random(config.seed)
+    device = torch.device(device or "cpu")
+    rng = random.Random(config.seed)
     train_set, test_set = load_speech_digits("train"), load_speech_digits("test")
     train_x = [normalize_features(f) for f in train_set.feats]                  # each (frames, n_mels)
     test_x = [normalize_features(f) for f in test_set.feats]
     fconfig = feature_config()
     real_waves, real_labels, _ = real_digit_strings(config.n_real, seed=1)
     real_x = [speech_features(w, fconfig) for w in real_waves]
-    model = CTCAcousticModel(AcousticConfig(n_mels=fconfig.n_mels, hidden_size=config.hidden_size,
-                                            num_layers=config.num_layers, cell=config.model,
-                                            subsample=config.subsample))
+    if model is None:
+        model = CTCAcousticModel(AcousticConfig(n_mels=fconfig.n_mels, hidden_size=config.hidden_size,
+                                                num_layers=config.num_layers, cell=config.model,
+                                                subsample=config.subsample, bidirectional=config.bidirectional))
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    subsample = model.config.subsample if isinstance(model, CTCAcousticModel) else config.subsample
+    check_alignable({"training": [len(f) for f in train_x], "held-out": [len(f) for f in test_x],
+                     "real": [len(f) for f in real_x]},
+                    {"training": train_set.labels, "held-out": test_set.labels, "real": real_labels}, subsample)
+    model = model.to(device)
 
-    def batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        feats, labels = [], []
-        for _ in range(config.batch_size):
-            i = g.randrange(len(train_x))
-            x, y = train_x[i], list(train_set.labels[i])
-            if g.random() < config.concat_prob:
-                j = g.randrange(len(train_x))
-                x, y = torch.cat([x, train_x[j]]), y + train_set.labels[j]   # (frames_i + frames_j, n_mels)
-            feats.append(_augment(x, g, config.mask_prob))
-            labels.append(digits_to_tokens(y))
-        x, lengths = pad_features(feats)                                     # (batch, max_frames, n_mels)
-        targets = torch.tensor([t for y in labels for t in y], dtype=torch.long)  # all targets, concatenated
-        return x, lengths, targets, torch.tensor([len(y) for y in labels], dtype=torch.long)
+    def batch() -> Batch:
+        return speech_batch(train_x, train_set.labels, rng, batch_size=config.batch_size,
+                            concat_prob=config.concat_prob, mask_prob=config.mask_prob, subsample=subsample)
 
-    def loss_fn(model: nn.Module, b: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        x, lengths, targets, target_lengths = b
-        log_probs, out_lengths = model(x, lengths)                           # (batch, time', 11)
-        return nn.functional.ctc_loss(log_probs.transpose(0, 1), targets, out_lengths, target_lengths,
-                                      blank=BLANK, zero_infinity=True)       # ctc_loss wants (time', batch, 11)
+    def evaluate(model: nn.Module) -> dict[str, float]:                      # every held-out clip
+        return {"digit_error_rate": digit_error_rate(decode(predict_log_probs(model, test_x)), test_set.labels)}
 
-    def evaluate(model: nn.Module) -> dict[str, float]:
-        hyps = decode(predict_log_probs(model, test_x[:100]))
-        return {"digit_error_rate": digit_error_rate(hyps, test_set.labels[:100])}
-
-    history = train(model, batch, loss_fn, TrainConfig(steps=config.steps, lr=config.lr, eval_every=config.eval_every,
-                                                       clip_grad_norm=5.0, progress=config.progress,
-                                                       desc=f"speech {config.model}"), evaluate=evaluate)
+    history = train(model, batch, speech_loss, config.train_config(f"speech {config.model}"),
+                    evaluate=evaluate, callbacks=callbacks)
     test_lp, real_lp = predict_log_probs(model, test_x), predict_log_probs(model, real_x)
     test_hyp, real_hyp = decode(test_lp), decode(real_lp)
-    rng = np.random.default_rng(config.seed)
-    guesses = [[int(d) for d in rng.integers(0, 10, len(y))] for y in test_set.labels]   # right length, random digits
+    real_beam = decode(real_lp, config.beam_width)
+    nprng = np.random.default_rng(config.seed)
+    guesses = [[int(d) for d in nprng.integers(0, 10, len(y))] for y in test_set.labels]  # right length, random
+    real_low, real_high = error_rate_interval(real_hyp, real_labels, seed=config.seed)
+    beam_low, beam_high = error_rate_interval(real_beam, real_labels, seed=config.seed)
     metrics = {
         "digit_error_rate": digit_error_rate(test_hyp, test_set.labels),
         "digit_error_rate_beam": digit_error_rate(decode(test_lp, config.beam_width), test_set.labels),
         "real_digit_error_rate": digit_error_rate(real_hyp, real_labels),
-        "real_digit_error_rate_beam": digit_error_rate(decode(real_lp, config.beam_width), real_labels),
+        "real_digit_error_rate_low": real_low,
+        "real_digit_error_rate_high": real_high,
+        "real_digit_error_rate_beam": digit_error_rate(real_beam, real_labels),
+        "real_digit_error_rate_beam_low": beam_low,
+        "real_digit_error_rate_beam_high": beam_high,
         "chance_digit_error_rate": float(digit_error_rate(guesses, test_set.labels)),
+        "n_real": len(real_labels),
         "steps": history.steps[-1],
     }
     extras = {"test_features": test_x, "test_labels": test_set.labels, "test_voices": test_set.voices,
               "test_log_probs": test_lp, "test_hypotheses": test_hyp, "real_waves": real_waves,
               "real_features": real_x, "real_labels": real_labels, "real_log_probs": real_lp,
-              "real_hypotheses": real_hyp, "feature_config": fconfig}
+              "real_hypotheses": real_hyp, "real_hypotheses_beam": real_beam, "feature_config": fconfig,
+              "train_features": train_x, "train_labels": train_set.labels}
     return Result(metrics=metrics, config=config, model=model, history=history, extras=extras)
+
+
+def make_real_batches(feats: Sequence[torch.Tensor], labels: Sequence[list[int]], seed: int = 0,
+                      batch_size: int = 8) -> Callable[[], Batch]:
+    """A batch factory over a few real strings (for fine-tuning, notebook 09 exercise 5), without augmentation."""
+    rng = random.Random(seed)
+    return lambda: speech_batch(feats, labels, rng, batch_size=batch_size)

@@ -38,6 +38,36 @@ def tokens_to_digits(tokens: list[int]) -> list[int]:
     return [int(t) - 1 for t in tokens if int(t) != BLANK]
 
 
+def min_ctc_frames(labels: list[int]) -> int:
+    """The fewest frames a CTC path for `labels` can have: one per label, plus one blank between each pair of
+    equal neighbours ("3 3" needs "3_3"). [3, 3, 7] -> 4; [] -> 0."""
+    labels = [int(y) for y in labels]
+    return len(labels) + sum(a == b for a, b in zip(labels, labels[1:], strict=False))
+
+
+def check_lengths(lengths: torch.Tensor, padded: int, name: str = "lengths") -> torch.Tensor:
+    """Validate the true lengths of a padded batch: a 1-D integer tensor, every entry in 1..padded.
+
+    Returns them as a CPU long tensor. Raises ValueError naming the first item that is 0 or negative (an
+    empty sequence: `lengths - 1` would wrap around to its last, padded frame) or longer than the padded
+    time axis.
+    """
+    lengths = torch.as_tensor(lengths)
+    if lengths.ndim != 1 or lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
+        raise ValueError(f"{name} must be a 1-D tensor of integers (one length per sequence), got "
+                         f"{lengths.dtype} of shape {tuple(lengths.shape)}")
+    lengths = lengths.long().cpu()
+    bad = (lengths < 1).nonzero().flatten().tolist()
+    if bad:
+        raise ValueError(f"{name}[{bad[0]}] is {int(lengths[bad[0]])}: every sequence needs at least one frame "
+                         f"({len(bad)} empty in this batch); drop empty clips before the model")
+    bad = (lengths > padded).nonzero().flatten().tolist()
+    if bad:
+        raise ValueError(f"{name}[{bad[0]}] is {int(lengths[bad[0]])}, longer than the padded time axis "
+                         f"({padded} frames); the lengths must describe this batch")
+    return lengths
+
+
 @dataclass
 class AcousticConfig:
     n_mels: int = 32              # input features per frame
@@ -46,14 +76,15 @@ class AcousticConfig:
     cell: str = field(default="gru", metadata={"choices": ["gru", "lstm"]})  # recurrent layer type
     subsample: int = 2            # a strided convolution keeps every `subsample`-th frame (faster RNN)
     dropout: float = 0.1          # dropout between recurrent layers
+    bidirectional: bool = True    # a backward recurrent layer too (False: each frame sees only the past)
 
 
 class CTCAcousticModel(nn.Module):
-    """Log-mel frames -> strided Conv1d -> bidirectional GRU/LSTM -> linear -> log-probabilities over
-    blank + 10 digits.
+    """Log-mel frames -> strided Conv1d -> bidirectional (or forward-only) GRU/LSTM -> linear ->
+    log-probabilities over blank + 10 digits.
 
     forward(x: (batch, time, n_mels), lengths: (batch,)) -> (log_probs: (batch, time', 11), lengths': (batch,))
-    with time' = ceil(time / subsample).
+    with time' = ceil(time / subsample). Raises ValueError for a length of 0 or one longer than `time`.
     """
 
     def __init__(self, config: AcousticConfig | None = None) -> None:
@@ -67,9 +98,10 @@ class CTCAcousticModel(nn.Module):
         self.conv = nn.Conv1d(config.n_mels, config.hidden_size, kernel_size=2 * config.subsample + 1,
                               stride=config.subsample, padding=config.subsample)
         rnn = nn.GRU if config.cell == "gru" else nn.LSTM
+        directions = 2 if config.bidirectional else 1
         self.rnn = rnn(config.hidden_size, config.hidden_size, num_layers=config.num_layers, batch_first=True,
-                       bidirectional=True, dropout=config.dropout if config.num_layers > 1 else 0.0)
-        self.head = nn.Linear(2 * config.hidden_size, NUM_CLASSES)
+                       bidirectional=config.bidirectional, dropout=config.dropout if config.num_layers > 1 else 0.0)
+        self.head = nn.Linear(directions * config.hidden_size, NUM_CLASSES)
 
     def output_lengths(self, lengths: torch.Tensor) -> torch.Tensor:
         """Frames after subsampling: ceil(lengths / subsample)."""
@@ -79,7 +111,9 @@ class CTCAcousticModel(nn.Module):
         check_array(x, "x", shape=("batch", "time", self.config.n_mels), floating=True)
         if lengths is None:
             lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.long)
-        lengths = torch.as_tensor(lengths, dtype=torch.long).cpu()
+        lengths = check_lengths(lengths, x.shape[1])
+        if len(lengths) != x.shape[0]:
+            raise ValueError(f"lengths has {len(lengths)} entries for a batch of {x.shape[0]} sequences")
         h = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)          # (batch, time', hidden)
         out_lengths = self.output_lengths(lengths).clamp(max=h.shape[1])
         packed = nn.utils.rnn.pack_padded_sequence(h, out_lengths, batch_first=True, enforce_sorted=False)
@@ -121,20 +155,23 @@ def _logsumexp(a: float, b: float) -> float:
 
 
 def prefix_beam_search(log_probs: torch.Tensor | np.ndarray, beam_width: int = 8,
-                       blank: int = BLANK) -> list[int]:
+                       blank: int = BLANK, prune: float = 20.0) -> list[int]:
     """CTC prefix beam search: keep the `beam_width` most probable label prefixes, each with the total
     probability of the paths ending in a blank (p_b) and in its last label (p_nb). log_probs: (time, classes).
 
-    Unlike greedy decoding, it sums over the many paths that collapse to the same string.
+    Unlike greedy decoding, it sums over the many paths that collapse to the same string. At each frame only
+    the classes within `prune` nats of the frame's best class are tried (e**-20 ~ 2e-9: they cannot change
+    the ranking); `prune=math.inf` tries every class.
     """
     lp = _as_log_probs(log_probs)
     beam_width = check_int(beam_width, "beam_width", minimum=1)
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, -math.inf)}  # prefix -> (log p_b, log p_nb)
     for t in range(len(lp)):
         nxt: dict[tuple[int, ...], list[float]] = defaultdict(lambda: [-math.inf, -math.inf])
+        classes = np.flatnonzero(lp[t] >= lp[t].max() - prune).tolist()      # the classes worth trying
         for prefix, (p_b, p_nb) in beams.items():
             total = _logsumexp(p_b, p_nb)
-            for c in range(lp.shape[1]):
+            for c in classes:
                 p = lp[t, c]
                 if c == blank:                                   # blank: prefix unchanged, now ends in blank
                     nxt[prefix][0] = _logsumexp(nxt[prefix][0], total + p)
@@ -152,17 +189,48 @@ def prefix_beam_search(log_probs: torch.Tensor | np.ndarray, beam_width: int = 8
 
 
 def pad_features(feats: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stack variable-length feature matrices [(frames_i, n)] -> (padded: (batch, max_frames, n), lengths)."""
-    if not feats:
+    """Stack variable-length feature matrices [(frames_i, n)] -> (padded: (batch, max_frames, n), lengths).
+
+    Raises ValueError naming the first clip that is not a (frames, n) matrix, has 0 frames, or has another
+    number of features than the first clip.
+    """
+    if not len(feats):
         raise ValueError("feats is empty; expected at least one (frames, n_mels) matrix")
+    feats = [torch.as_tensor(f) for f in feats]
+    for i, f in enumerate(feats):
+        if f.ndim != 2:
+            raise ValueError(f"feats[{i}] must be a (frames, n_mels) matrix, got shape {tuple(f.shape)}")
+        if len(f) == 0:
+            raise ValueError(f"feats[{i}] has 0 frames: an empty clip cannot be recognised; drop it "
+                             f"(every clip needs at least one frame)")
+        if f.shape[1] != feats[0].shape[1]:
+            raise ValueError(f"feats[{i}] has {f.shape[1]} features per frame, feats[0] has {feats[0].shape[1]}")
     lengths = torch.tensor([len(f) for f in feats], dtype=torch.long)
     return nn.utils.rnn.pad_sequence(list(feats), batch_first=True), lengths   # (batch, max_frames, n)
+
+
+def _check_clips(feats: list[torch.Tensor]) -> None:
+    """Name the first bad clip of the whole list (pad_features sees one batch at a time)."""
+    if not len(feats):
+        raise ValueError("feats is empty; expected a list of (frames, n_mels) matrices")
+    for i, f in enumerate(feats):
+        shape = tuple(np.shape(f))
+        if len(shape) != 2:
+            raise ValueError(f"feats[{i}] must be a (frames, n_mels) matrix, got shape {shape}")
+        if shape[0] == 0:
+            raise ValueError(f"feats[{i}] has 0 frames: an empty clip cannot be recognised; drop it "
+                             f"(every clip needs at least one frame)")
 
 
 @torch.no_grad()
 def predict_log_probs(model: CTCAcousticModel, feats: list[torch.Tensor],
                       batch_size: int = 64) -> list[torch.Tensor]:
-    """Per-frame log-probabilities of each utterance: [(frames_i, n_mels)] -> [(frames_i', 11)]."""
+    """Per-frame log-probabilities of each utterance: [(frames_i, n_mels)] -> [(frames_i', 11)].
+
+    Raises ValueError naming any clip with 0 frames or the wrong shape (see `pad_features`).
+    """
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    _check_clips(feats)                                   # name a bad clip by its index in the whole list
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
