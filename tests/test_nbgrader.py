@@ -136,3 +136,14 @@ def test_autograde_gives_full_zero_and_partial_marks(tmp_path, monkeypatch):
     assert result["one-wrong"] == (3, 4), result
     feedback = (root / "autograded" / "one-wrong" / ASSIGNMENT / GRADED[0]).read_text()
     assert "❌" in feedback and "not passed yet" in feedback  # the verdict reaches the graded notebook
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_nbgrader_metadata_in_a_notebook_is_complete_and_current(path):
+    """Once a notebook carries nbgrader metadata (`python -m tools.nbgrader_cells`), an edit that adds an exercise
+    or changes a check cell without re-running the tool fails here."""
+    notebook = nbformat.read(path, as_version=4)
+    if not any("nbgrader" in c.metadata for c in notebook.cells):
+        pytest.skip("no nbgrader metadata yet: run python -m tools.nbgrader_cells on the notebooks")
+    changed, _ = add_nbgrader_metadata(notebook, path.name)
+    assert not changed, f"stale nbgrader metadata: run python -m tools.nbgrader_cells notebooks/{path.name}"
