@@ -217,3 +217,16 @@ def test_as_reference_converts_library_dtype_and_keeps_autograd():
     assert as_reference(np.array([2.0]), torch.zeros(1, dtype=torch.long)).dtype == torch.long
     assert as_reference(torch.tensor(3.0), 1.0) == 3.0 and isinstance(as_reference(np.int64(4), 1), int)
     assert as_reference("text", like) == "text"
+
+
+def test_a_crash_in_a_students_function_called_directly_is_still_theirs(capsys):
+    """A check module that calls the student's function without call_student still blames the right party."""
+    def my_step(x, h, Wx, Wh, b):                       # the student's code: a notebook cell or, here, a test
+        return x @ Wh                                    # a shape error inside the student's code
+
+    def check_body():                                    # a check's body that calls the student's function directly
+        my_step(np.zeros((2, 2)), None, None, np.zeros((3, 3)), None)
+
+    assert not check_exercise("demo", check_body)
+    out = capsys.readouterr().out
+    assert "your code raised ValueError" in out and "check itself" not in out

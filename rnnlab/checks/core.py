@@ -13,7 +13,9 @@ Three pieces, used by every check module:
 from __future__ import annotations
 
 import os
+import sysconfig
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,7 +144,14 @@ def check_exercise(title: str, test: Callable[[], None]) -> bool:
         verdict, message = "crashed", f"{title}: your code raised {err}"
     except AssertionError as err:
         verdict, message = "wrong", f"{title}: {err}"
-    except Exception as err:  # a bug in the check, not in the student's code
+    except Exception as err:
+        if _raised_in_students_code(err):  # a check that called the student's function without call_student
+            verdict, message = "crashed", f"{title}: your code raised {type(err).__name__}: {err}"
+            print(f"❌ {message}")
+            if _strict():
+                raise ExerciseFailure(message) from err
+            return False
+        # a bug in the check, not in the student's code
         print(f"❌ {title}: the check itself failed — please report this to the course authors "
               f"({type(err).__name__}: {err}). Your answer may well be right.")
         if _strict():
@@ -155,6 +164,25 @@ def check_exercise(title: str, test: Callable[[], None]) -> bool:
     print(f"{symbol} {message}")
     if _strict():
         raise ExerciseFailure(message)
+    return False
+
+
+_LIBRARY_DIRS = tuple(str(Path(p).resolve()) for p in {sysconfig.get_paths()[k] for k in ("stdlib", "purelib",
+                                                                                         "platlib")})
+_RNNLAB_DIR = str(Path(__file__).resolve().parents[1])
+
+
+def _raised_in_students_code(err: BaseException) -> bool:
+    """Whether `err` passed through code outside rnnlab and the installed libraries (a notebook cell, a test file)
+    below the check's own test body: the frames of check_exercise and of `test` itself are skipped."""
+    tb = err.__traceback__
+    tb = tb.tb_next if tb is not None else None        # skip check_exercise's frame
+    tb = tb.tb_next if tb is not None else None        # skip the check's own test body
+    while tb is not None:
+        filename = str(Path(tb.tb_frame.f_code.co_filename).resolve())
+        if not filename.startswith((_RNNLAB_DIR, *_LIBRARY_DIRS)) and not filename.startswith("<frozen"):
+            return True
+        tb = tb.tb_next
     return False
 
 
