@@ -134,6 +134,44 @@ def test_temperature_and_top_k_distribution():
         next_char_distribution(logits, 1.0, top_k=0)
 
 
+@pytest.mark.parametrize("temperature", [1e-40, 1e-30, 1e-8, 1e-3, 0.5, 1.0, 7.0, 1e30])
+def test_any_positive_temperature_gives_a_finite_distribution(temperature):
+    # issue 15 case D: softmax(logits / 1e-40) overflowed to inf / inf = NaN
+    for logits in (torch.tensor([5.0, 1.0, 0.5]), torch.tensor([[5.0, 1.0, 0.5], [-3.0, 2.0, 2.5]]),
+                   torch.tensor([5.0, 1.0, 0.5], dtype=torch.float64), torch.tensor([1e4, -1e4, 0.0])):
+        p = next_char_distribution(logits, temperature)
+        assert torch.isfinite(p).all() and torch.allclose(p.sum(-1), torch.ones(p.shape[:-1], dtype=p.dtype))
+        if temperature < 100:                                          # (at 1e30 it is uniform to float precision)
+            assert torch.equal(p.argmax(-1), logits.argmax(-1))
+    tiny = next_char_distribution(torch.tensor([5.0, 1.0, 0.5]), 1e-40)
+    assert torch.equal(tiny, torch.tensor([1.0, 0.0, 0.0]))         # tends to the argmax
+    assert torch.allclose(next_char_distribution(torch.tensor([5.0, 5.0, 0.5]), 1e-40),
+                          torch.tensor([0.5, 0.5, 0.0]))            # ties share the mass in the limit
+    huge = next_char_distribution(torch.tensor([5.0, 1.0, 0.5]), 1e30)
+    assert torch.allclose(huge, torch.full((3,), 1 / 3))             # tends to uniform
+    # a masked (-inf) character keeps probability 0 at any temperature
+    masked = next_char_distribution(torch.tensor([5.0, float("-inf"), 0.5]), 1e-40)
+    assert masked[1] == 0 and torch.isfinite(masked).all()
+
+
+def test_distribution_rejects_impossible_settings_by_name():
+    logits = torch.tensor([5.0, 1.0, 0.5])
+    with pytest.raises(ValueError, match=r"top_k must lie in \[1, 3\].*got 4"):
+        next_char_distribution(logits, 1.0, top_k=4)                  # larger than the vocabulary
+    with pytest.raises(ValueError, match=r"top_k must lie in \[1, 3\].*got -2"):
+        next_char_distribution(logits, 1.0, top_k=-2)
+    with pytest.raises(TypeError, match="top_k"):
+        next_char_distribution(logits, 1.0, top_k=2.5)
+    assert torch.allclose(next_char_distribution(logits, 1.0, top_k=3), torch.softmax(logits, 0))  # k = vocab: no cut
+    for bad in (-1e-40, float("nan"), float("inf"), float("-inf")):
+        with pytest.raises(ValueError, match="temperature"):
+            next_char_distribution(logits, bad)
+    with pytest.raises(ValueError, match="NaN"):
+        next_char_distribution(torch.tensor([1.0, float("nan")]), 1.0)
+    with pytest.raises(ValueError, match="every logit is -inf"):
+        next_char_distribution(torch.full((3,), float("-inf")), 1.0)
+
+
 def test_sampling_seeded_greedy_and_top_k(small):
     model, _ = small
     a = sample_ids(model, [1, 2], 30, temperature=1.0, seed=3)
@@ -244,18 +282,84 @@ def test_charlm_experiment_reports_the_issue_metrics():
     from rnnlab.experiments.registry import EXPERIMENTS
 
     assert "charlm" in EXPERIMENTS
-    config = CharLMConfig(corpus="names", seed=1, steps=3, hidden_size=8, embedding_size=4, batch_size=4, bptt=8,
+    config = CharLMConfig(corpus="names", seed=1, steps=3, hidden_size=8, embedding_size=4, batch_size=4, seq_len=8,
                           max_chars=2000, eval_streams=2, eval_every=3, progress=False)
     result = run_charlm(config)
     m = result.metrics
-    for key in ("bits_per_char", "unigram_bits_per_char", "bigram_bits_per_char"):
-        assert np.isfinite(m[key]) and m[key] > 0
+    for key in ("bits_per_char", "unigram_bits_per_char", "bigram_bits_per_char", "trigram_bits_per_char"):
+        assert 0.5 < m[key] < 8  # held-out bits per character on names: between a perfect and a hopeless model
     assert m["train_chars"] + m["held_out_chars"] == 2000 and m["steps"] == 3
     assert result.extras["held_out_text"] == result.extras["text"][-200:]
     again = run_charlm(config).metrics
     assert again["bits_per_char"] == pytest.approx(m["bits_per_char"])  # seeded
-    assert result.config.hidden_size == 8 and result.config.bptt == 8
+    assert result.config.hidden_size == 8 and result.config.seq_len == 8
     defaults = run_charlm(CharLMConfig(corpus="names", steps=1, max_chars=2000, progress=False)).config
-    assert (defaults.hidden_size, defaults.bptt) == (64, 32)  # the corpus defaults fill what was left None
+    assert (defaults.hidden_size, defaults.seq_len) == (64, 32)  # the corpus defaults fill what was left None
     with pytest.raises(ValueError, match="corpus must be one of"):
         run_charlm(CharLMConfig(corpus="tolstoy", progress=False))
+
+
+def test_stateful_loss_without_carry_resets_every_window(small):
+    model, _ = small
+    x = torch.randint(0, model.vocab_size, (2, 5))
+    carried, alone = StatefulLoss(carry=True), StatefulLoss(carry=False)
+    first = alone(model, (x, x, True))
+    assert torch.isclose(alone(model, (x, x, False)), first)           # no state carried: same window, same loss
+    carried(model, (x, x, True))
+    assert not torch.isclose(carried(model, (x, x, False)), first)
+
+
+def test_notebook_truncated_bptt_loop_equals_the_experiment():
+    """The loop notebook 06 writes out (carry, detach, reset) gives the experiment's losses, step for step."""
+    from rnnlab.data.corpora import StatefulBatches, build_char_vocab, encode_text, load_corpus, split_ids
+    from rnnlab.experiments.charlm import CharLMConfig, run_charlm
+    from rnnlab.utils import seed_everything
+
+    config = CharLMConfig(corpus="names", seed=3, steps=6, hidden_size=8, embedding_size=4, batch_size=4,
+                          seq_len=8, max_chars=160, eval_every=6, progress=False)
+    text = load_corpus("names")[:160]
+    vocab = build_char_vocab(text)
+    train_ids, _ = split_ids(encode_text(vocab, text), 0.1)
+    seed_everything(3)
+    model = CharLM(len(vocab), 8, embedding_size=4)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
+    losses, state, windows = [], None, StatefulBatches(train_ids, 4, 8)
+    stream = (w for _ in range(10) for w in windows)                   # passes over the text, one after another
+    for _ in range(6):
+        x, y, first = next(stream)
+        if first:
+            state = None
+        logits, state = model(x, state)
+        state = detach_state(state)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(vocab)), y.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+    assert len(windows) < 6                                              # the state was reset at a new pass
+    assert run_charlm(config).history.loss == pytest.approx(losses, abs=1e-6)
+
+
+def test_charlm_experiment_takes_a_model_callbacks_and_a_device():
+    from rnnlab.experiments.charlm import CharLMConfig, run_charlm
+    from rnnlab.train import Callback
+
+    class Count(Callback):
+        steps = 0
+
+        def on_step(self, state):
+            Count.steps += 1
+
+    config = CharLMConfig(corpus="names", steps=4, seq_len=8, batch_size=4, max_chars=600, eval_every=4,
+                          progress=False)
+    vocab_size = run_charlm(config).metrics["vocab_size"]
+    mine = CharLM(vocab_size, 6, cell="gru", embedding_size=3)
+    result = run_charlm(config, model=mine, callbacks=[Count()], device="cpu")
+    assert result.model is mine and Count.steps == 4 and result.metrics["parameters"] == sum(
+        p.numel() for p in mine.parameters())
+    with pytest.raises(ValueError, match=f"vocab_size={vocab_size}"):
+        run_charlm(config, model=CharLM(vocab_size + 1, 6))
+    no_carry = run_charlm(CharLMConfig(corpus="names", steps=4, seq_len=8, batch_size=4, max_chars=600,
+                                       eval_every=4, progress=False, carry_state=False))
+    assert no_carry.history.loss[1] != pytest.approx(run_charlm(config).history.loss[1])

@@ -90,7 +90,8 @@ def test_batchify_and_stateful_windows_continue_each_other():
     ids = torch.arange(103)
     streams = batchify(ids, 4)
     assert streams.shape == (4, 25) and streams[1, 0] == 25
-    batches = StatefulBatches(ids, batch_size=4, bptt=6)
+    batches = StatefulBatches(ids, batch_size=4, seq_len=6)
+    assert list(StatefulBatches(ids, batch_size=4, bptt=6))[1][0].tolist() == list(batches)[1][0].tolist()
     items = list(batches)
     assert len(items) == len(batches) == 4
     firsts = [first for _, _, first in items]
@@ -100,7 +101,9 @@ def test_batchify_and_stateful_windows_continue_each_other():
         assert torch.equal(y[:, :-1], x[:, 1:])           # targets are inputs shifted by one
         assert torch.equal(x2[:, 0], x[:, -1] + 1)       # the next window starts where this one ended
     with pytest.raises(ValueError, match="too short"):
-        StatefulBatches(ids, batch_size=4, bptt=30)
+        StatefulBatches(ids, batch_size=4, seq_len=30)
+    with pytest.raises(ValueError, match="once"):
+        StatefulBatches(ids, batch_size=4, seq_len=6, bptt=6)
     with pytest.raises(ValueError, match="too few"):
         batchify(torch.arange(5), 4)
 

@@ -224,8 +224,16 @@ def test_experiment_reports_the_issue_metrics(kind):
 
     config = SentimentConfig(model=kind, steps=3, eval_every=3, max_len=20, progress=False)
     result = EXPERIMENTS["sentiment"].run(config)
-    for name in ("accuracy", "majority_accuracy", "probe_accuracy", "probe_pairs_ordered"):
-        assert 0.0 <= result.metrics[name] <= 1.0
+    from rnnlab.experiments.sentiment import predict_proba
+
+    test, probe = result.extras["test_set"], result.extras["probe_set"]
+    p_test, p_probe = predict_proba(result.model, test), predict_proba(result.model, probe)
+    assert result.metrics["accuracy"] == pytest.approx(((p_test > 0.5).float() == test.labels).float().mean().item())
+    assert result.metrics["probe_accuracy"] == pytest.approx(
+        ((p_probe > 0.5).float() == probe.labels).float().mean().item())
+    pairs = p_probe.reshape(-1, 2)                                       # rows 2k great, 2k+1 other
+    assert result.metrics["probe_pairs_ordered"] == pytest.approx((pairs[:, 0] > pairs[:, 1]).float().mean().item())
+    assert probe.labels[:4].tolist() == [1.0, 0.0, 1.0, 0.0]
     assert result.metrics["majority_accuracy"] == pytest.approx(0.658)   # 658 of 1,000 test reviews are great
     if kind == "bow":
         assert result.metrics["probe_accuracy"] <= 0.5                   # identical bags in every pair
@@ -258,3 +266,66 @@ def test_experiment_adds_contrast_sentences_to_training():
                                            contrast_examples=50))
     assert "soggy" in result.extras["vocab"].stoi or "tasty" in result.extras["vocab"].stoi
     assert result.metrics["probe_pairs_ordered"] == 0.0                  # still a bag of words
+
+
+def test_notebook_packed_training_step_equals_the_experiment():
+    """Notebook 05's written-out step (embed, dropout, pack, GRU, last real state, head, BCE) gives the
+    experiment's losses, step for step, from the same seed."""
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    from rnnlab.experiments.sentiment import SentimentConfig, batch_sampler, prepare_data, run_sentiment
+    from rnnlab.utils import seed_everything
+
+    config = SentimentConfig(model="gru", steps=4, eval_every=4, max_len=30, embed_dim=8, hidden_size=8,
+                             batch_size=8, progress=False)
+    data = prepare_data(config)
+    seed_everything(config.seed)
+    model = RNNClassifier(len(data.vocab), 8, 8, dropout=config.dropout)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    next_batch = batch_sampler(data.train_set, 8, config.seed)
+    losses = []
+    for _ in range(4):
+        ids, lengths, labels = next_batch()
+        x = model.dropout(model.embedding(ids))                                   # (batch, time, embed)
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        _, h = model.rnn(packed)                                                  # (1, batch, hidden)
+        logits = model.head(model.dropout(h[-1])).squeeze(-1)                     # (batch,)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+    assert run_sentiment(config).history.loss == pytest.approx(losses, abs=1e-6)
+
+
+def test_sentiment_takes_a_model_a_factory_callbacks_and_a_device():
+    from rnnlab.experiments.sentiment import SentimentConfig, prepare_data, run_sentiment
+    from rnnlab.train import Callback
+
+    class Count(Callback):
+        steps = 0
+
+        def on_step(self, state):
+            Count.steps += 1
+
+    config = SentimentConfig(model="gru", steps=2, eval_every=2, max_len=20, progress=False)
+    vocab_size = len(prepare_data(config).vocab)
+    mine = RNNClassifier(vocab_size, 4, 4, cell="lstm")
+    result = run_sentiment(config, model=mine, callbacks=[Count()], device="cpu")
+    assert result.model is mine and Count.steps == 2
+    made = run_sentiment(config, model=lambda vocab: RNNClassifier(len(vocab), 4, 4))
+    assert made.metrics["parameters"] == sum(p.numel() for p in RNNClassifier(vocab_size, 4, 4).parameters())
+    with pytest.raises(ValueError, match=f"vocab_size=len\\(prepare_data\\(config\\).vocab\\) = {vocab_size}"):
+        run_sentiment(config, model=RNNClassifier(vocab_size + 3, 4, 4))
+
+    class TwoLogits(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(1, 2)
+
+        def forward(self, ids, lengths):
+            return self.linear(lengths[:, None].float())                         # (batch, 2): wrong shape
+
+    with pytest.raises(ValueError, match="one logit per review"):
+        run_sentiment(config, model=TwoLogits())

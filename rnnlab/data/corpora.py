@@ -167,27 +167,37 @@ def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
 class StatefulBatches:
     """Windows for stateful training with truncated BPTT: each item is (x, y, first).
 
-    x, y: (batch, bptt) int64 with y[:, t] = x[:, t + 1] in the underlying streams; window k+1 of row b starts
-    exactly where window k ended, so the model may keep its hidden state between windows (detached, so
+    x, y: (batch, seq_len) int64 with y[:, t] = x[:, t + 1] in the underlying streams; window k+1 of row b
+    starts exactly where window k ended, so the model may keep its hidden state between windows (detached, so
     gradients stop at the window edge). `first` is True for the first window of a pass through the text,
-    where the state must be reset. Iterating again starts a new pass.
+    where the state must be reset. Iterating again starts a new pass. `seq_len` is the truncated-BPTT window
+    (`bptt=` is accepted as its old name). Raises ValueError when the streams are shorter than one window.
     """
 
-    def __init__(self, ids: torch.Tensor, batch_size: int, bptt: int) -> None:
+    def __init__(self, ids: torch.Tensor, batch_size: int, seq_len: int | None = None, *,
+                 bptt: int | None = None) -> None:
+        if (seq_len is None) == (bptt is None):
+            raise ValueError("give the window length once, as seq_len (bptt is its old name)")
+        seq_len = seq_len if seq_len is not None else bptt
         self.streams = batchify(ids, batch_size)  # (batch, n)
-        self.bptt = check_int(bptt, "bptt", minimum=1)
-        if self.streams.shape[1] - 1 < bptt:
+        self.seq_len = check_int(seq_len, "seq_len", minimum=1)
+        if self.streams.shape[1] - 1 < self.seq_len:
             raise ValueError(f"streams of {self.streams.shape[1]} characters are too short for windows of "
-                             f"{bptt}; use a smaller batch_size or bptt")
+                             f"{self.seq_len}; use a smaller batch_size or seq_len")
+
+    @property
+    def bptt(self) -> int:
+        """The old name of seq_len."""
+        return self.seq_len
 
     def __len__(self) -> int:
-        return (self.streams.shape[1] - 1) // self.bptt
+        return (self.streams.shape[1] - 1) // self.seq_len
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor, bool]]:
         for k in range(len(self)):
-            start = k * self.bptt
-            x = self.streams[:, start: start + self.bptt]          # (batch, bptt)
-            y = self.streams[:, start + 1: start + self.bptt + 1]  # (batch, bptt), shifted by one
+            start = k * self.seq_len
+            x = self.streams[:, start: start + self.seq_len]          # (batch, seq_len)
+            y = self.streams[:, start + 1: start + self.seq_len + 1]  # (batch, seq_len), shifted by one
             yield x, y, k == 0
 
 

@@ -6,49 +6,107 @@ threshold p(great) > 0.5), `probe_pairs_ordered` (share of probe pairs whose gre
 p(great), no threshold), and `val_accuracy`. With `contrast_examples > 0` the training split gets that many
 templated "..., but ..." sentences (rnnlab.data.sentiment.contrast_set), whose words and templates the probe
 set does not use.
+
+`run_sentiment(config, model=None, callbacks=(), device=None)`: `model` may be your own nn.Module with
+`forward(ids (batch, time) int64, lengths (batch,) int64) -> logits (batch,)`, built for the experiment's
+vocabulary (`prepare_data(config).vocab`), or a function `vocab -> nn.Module`. One training step is
+`sentiment_loss` on a batch from `batch_sampler`: notebook 05 writes it out and checks it equal.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 import torch
 from torch import nn
 
-from rnnlab.data.sentiment import EncodedSet, build_vocab, contrast_set, encode_set, probe_set, sentiment_splits
-from rnnlab.experiments.registry import Result, experiment
+from rnnlab.data.sentiment import (
+    EncodedSet,
+    SentimentSplits,
+    build_vocab,
+    contrast_set,
+    encode_set,
+    probe_set,
+    sentiment_splits,
+)
+from rnnlab.data.vocab import Vocab
+from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models.classifier import make_classifier
-from rnnlab.train import TrainConfig, train
+from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
 
-MODELS = ["bow", "gru", "bigru"]
+MODELS = ["bow", "gru", "bigru", "lstm", "bilstm"]
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-@dataclass
-class SentimentConfig:
+@dataclass(kw_only=True)
+class SentimentConfig(TrainingBlock):
     model: str = field(default="gru", metadata={"choices": MODELS, "help": "classifier"})
-    seed: int = 0                  # seeds the validation split, the initialisation and the batches
     embed_dim: int = 32            # word-vector size (recurrent models)
     hidden_size: int = 32          # recurrent units per direction
     min_freq: int = 2              # words seen fewer times in the training split become <unk>
-    max_len: int = 100             # keep the first max_len tokens of each review
-    batch_size: int = 32           # reviews per step
-    steps: int = 300               # optimisation steps (the budget)
-    lr: float = 5e-3               # AdamW learning rate
+    max_len: int = 100             # keep the first max_len tokens of each review (a cap, not a fixed length)
     weight_decay: float = 1e-4     # AdamW weight decay
     dropout: float = 0.3           # dropout on word vectors and final state (recurrent models)
     contrast_examples: int = 0     # templated "..., but ..." sentences added to the training split (0: none)
-    eval_every: int = 100          # steps between validation evaluations
-    progress: bool = True          # show a progress bar
+    batch_size: int = 32           # reviews per step
+    steps: int = 300               # optimisation steps (the budget)
+    lr: float = 5e-3               # AdamW learning rate
+
+
+@dataclass
+class SentimentData:
+    """Everything a run trains and evaluates on (built by prepare_data from a config)."""
+
+    vocab: Vocab               # built on the training split (+ contrast sentences) only
+    train_set: EncodedSet
+    val_set: EncodedSet
+    test_set: EncodedSet
+    probe_set: EncodedSet      # rows 2k (great) and 2k+1 (other) form probe pair k
+    splits: SentimentSplits
+    probe: pd.DataFrame
+
+
+def prepare_data(config: SentimentConfig) -> SentimentData:
+    """Splits (seeded by config.seed), vocabulary and encoded sets, exactly as run_sentiment uses them."""
+    splits = sentiment_splits(seed=config.seed)
+    train_frame = pd.concat([splits.train, contrast_set(config.contrast_examples, seed=config.seed)],
+                            ignore_index=True)          # the contrast sentences use none of the probe's words
+    vocab = build_vocab(list(train_frame["text"]), min_freq=config.min_freq)
+    train_set, val_set, test_set = (encode_set(frame, vocab, max_len=config.max_len)
+                                    for frame in (train_frame, splits.validation, splits.test))
+    probe = probe_set()
+    return SentimentData(vocab, train_set, val_set, test_set, encode_set(probe, vocab, max_len=config.max_len),
+                         splits, probe)
+
+
+def batch_sampler(data: EncodedSet, batch_size: int, seed: int, pad_id: int = 0) -> Callable[[], Batch]:
+    """A function returning random padded batches (ids (b, time), lengths (b,), labels (b,)), seeded."""
+    g = torch.Generator().manual_seed(seed)
+
+    def batch() -> Batch:
+        index = torch.randint(0, len(data), (batch_size,), generator=g).tolist()
+        return data.batch(index, pad_id=pad_id)
+
+    return batch
+
+
+def sentiment_loss(model: nn.Module, batch: Batch) -> torch.Tensor:
+    """Binary cross-entropy of the model's logits (batch,) against the 0/1 labels (batch,): one scalar."""
+    ids, lengths, labels = batch
+    return nn.functional.binary_cross_entropy_with_logits(model(ids, lengths), labels)
 
 
 def predict_proba(model: nn.Module, data: EncodedSet, batch_size: int = 256) -> torch.Tensor:
-    """p(great) for every row of `data`, (n,) float, computed in eval mode without gradients."""
+    """p(great) for every row of `data`, (n,) float on the CPU, computed in eval mode without gradients."""
     was_training = model.training
     model.eval()
+    device = next(model.parameters()).device
     with torch.no_grad():
-        probs = torch.cat([torch.sigmoid(model(ids, lengths)) for ids, lengths, _ in data.batches(batch_size)])
+        probs = torch.cat([torch.sigmoid(model(ids.to(device), lengths.to(device))).cpu()
+                           for ids, lengths, _ in data.batches(batch_size)])
     model.train(was_training)
     return probs
 
@@ -64,47 +122,61 @@ def accuracy(model: nn.Module, data: EncodedSet) -> float:
     return ((predict_proba(model, data) > 0.5).float() == data.labels).float().mean().item()
 
 
+def _ready_model(model: nn.Module | Callable[[Vocab], nn.Module] | None, config: SentimentConfig,
+                 data: SentimentData) -> nn.Module:
+    if model is None:
+        return make_classifier(config.model, len(data.vocab), embed_dim=config.embed_dim,
+                               hidden_size=config.hidden_size, pad_id=data.vocab.pad_id, dropout=config.dropout)
+    if not isinstance(model, nn.Module):
+        if not callable(model):
+            raise TypeError(f"model must be an nn.Module, a function vocab -> nn.Module, or None; "
+                            f"got {type(model).__name__}")
+        model = model(data.vocab)
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"the model function must return an nn.Module, got {type(model).__name__}")
+    expected = getattr(model, "vocab_size", len(data.vocab))
+    if expected != len(data.vocab):
+        raise ValueError(f"the model was built for {expected} words, the vocabulary has {len(data.vocab)}: "
+                         f"build it with vocab_size=len(prepare_data(config).vocab) = {len(data.vocab)}")
+    return model
+
+
 @experiment("sentiment", SentimentConfig,
             help="fine-food review sentiment (metrics: accuracy, majority_accuracy, probe_accuracy)")
-def run_sentiment(config: SentimentConfig) -> Result:
-    seed_everything(config.seed)
-    splits = sentiment_splits(seed=config.seed)
-    train_frame = pd.concat([splits.train, contrast_set(config.contrast_examples, seed=config.seed)],
-                            ignore_index=True)          # the contrast sentences use none of the probe's words
-    vocab = build_vocab(list(train_frame["text"]), min_freq=config.min_freq)
-    train_set, val_set, test_set = (encode_set(frame, vocab, max_len=config.max_len)
-                                    for frame in (train_frame, splits.validation, splits.test))
-    probe = probe_set()
-    probe_encoded = encode_set(probe, vocab, max_len=config.max_len)
-    model = make_classifier(config.model, len(vocab), embed_dim=config.embed_dim, hidden_size=config.hidden_size,
-                            pad_id=vocab.pad_id, dropout=config.dropout)
-    g = torch.Generator().manual_seed(config.seed)
+def run_sentiment(config: SentimentConfig, model: nn.Module | Callable[[Vocab], nn.Module] | None = None,
+                  callbacks: Sequence[Callback] = (), device: torch.device | str | None = None) -> Result:
+    device = torch.device(device or "cpu")
+    data = prepare_data(config)
+    seed_everything(config.seed)                           # initial weights, then dropout, from this seed
+    model = _ready_model(model, config, data).to(device)
+    sample = batch_sampler(data.train_set, config.batch_size, config.seed, data.vocab.pad_id)
 
-    def batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        index = torch.randint(0, len(train_set), (config.batch_size,), generator=g).tolist()
-        return train_set.batch(index, pad_id=vocab.pad_id)
+    def batch() -> Batch:
+        return tuple(t.to(device) for t in sample())
 
-    def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    def loss_fn(model: nn.Module, batch: Batch) -> torch.Tensor:
         ids, lengths, labels = batch
-        return nn.functional.binary_cross_entropy_with_logits(model(ids, lengths), labels)
+        logits = model(ids, lengths)
+        if logits.shape != labels.shape:
+            raise ValueError(f"the model must return one logit per review, shape {tuple(labels.shape)}; "
+                             f"got {tuple(logits.shape)}")
+        return nn.functional.binary_cross_entropy_with_logits(logits, labels)
 
     def evaluate(model: nn.Module) -> dict[str, float]:
-        return {"val_accuracy": accuracy(model, val_set)}
+        return {"val_accuracy": accuracy(model, data.val_set)}
 
     history = train(model, batch, loss_fn,
-                    TrainConfig(steps=config.steps, lr=config.lr, weight_decay=config.weight_decay,
-                                eval_every=config.eval_every, progress=config.progress,
-                                desc=f"sentiment {config.model}"),
-                    evaluate=evaluate)
-    majority = int(splits.train["label"].mean() >= 0.5)
-    metrics = {"accuracy": accuracy(model, test_set),
-               "majority_accuracy": (test_set.labels == majority).float().mean().item(),
-               "probe_accuracy": accuracy(model, probe_encoded),
-               "probe_pairs_ordered": pairs_ordered(model, probe_encoded),
+                    config.train_config(f"sentiment {config.model}", weight_decay=config.weight_decay),
+                    evaluate=evaluate, callbacks=callbacks)
+    majority = int(data.splits.train["label"].mean() >= 0.5)
+    metrics = {"accuracy": accuracy(model, data.test_set),
+               "majority_accuracy": (data.test_set.labels == majority).float().mean().item(),
+               "probe_accuracy": accuracy(model, data.probe_set),
+               "probe_pairs_ordered": pairs_ordered(model, data.probe_set),
                "val_accuracy": history.last("val_accuracy"),
-               "vocab_size": len(vocab),
+               "vocab_size": len(data.vocab),
                "parameters": sum(p.numel() for p in model.parameters()),
                "steps": history.steps[-1]}
     return Result(metrics=metrics, config=config, model=model, history=history,
-                  extras={"vocab": vocab, "splits": splits, "probe": probe, "test_set": test_set,
-                          "probe_set": probe_encoded})
+                  extras={"vocab": data.vocab, "splits": data.splits, "probe": data.probe,
+                          "test_set": data.test_set, "probe_set": data.probe_set, "data": data})

@@ -64,17 +64,22 @@ def detach_state(state: State | None) -> State | None:
 
 class StatefulLoss:
     """loss_fn(model, (x, y, first)) for rnnlab.train.train: cross-entropy in nats, with the hidden state carried
-    across batches and detached; the state is reset to zeros when `first` is True (a new pass over the text)."""
+    across batches and detached (truncated BPTT); the state is reset to zeros when `first` is True (a new pass
+    over the text). With carry=False the state is reset at every window instead (each window read alone).
 
-    def __init__(self) -> None:
+    x, y: (batch, seq_len) int64 ids, y the next characters of x. Returns a scalar tensor.
+    """
+
+    def __init__(self, carry: bool = True) -> None:
+        self.carry = bool(carry)
         self.state: State | None = None
 
-    def __call__(self, model: CharLM, batch: tuple[torch.Tensor, torch.Tensor, bool]) -> torch.Tensor:
+    def __call__(self, model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor, bool]) -> torch.Tensor:
         x, y, first = batch
-        if first:
-            self.state = None
-        logits, state = model(x, self.state)            # (batch, bptt, vocab)
-        self.state = detach_state(state)
+        if first or not self.carry:
+            self.state = None                            # start of a pass (or no carrying): zero state
+        logits, state = model(x, self.state)             # (batch, seq_len, vocab)
+        self.state = detach_state(state)                 # keep the values, cut the graph at the window edge
         return nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
 
 
@@ -101,18 +106,35 @@ def stream_logits(model: CharLM, streams: torch.Tensor, chunk: int = 256) -> tor
 def next_char_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k: int | None = None) -> torch.Tensor:
     """Probabilities softmax(logits / temperature) over the last axis, keeping only the `top_k` largest logits.
 
-    temperature 0 puts all mass on the argmax (ties: the first). logits: (..., vocab) -> (..., vocab).
+    logits: (..., vocab) float; -inf marks a character that must never be drawn, NaN is refused.
+    temperature: >= 0. Any temperature > 0, however small (1e-40) or large, gives a finite distribution: the
+    largest logit is subtracted before dividing, so nothing overflows; as temperature -> 0+ it tends to the
+    argmax (ties share the mass). temperature == 0 is that limit: all mass on the argmax (ties: the first).
+    top_k: None (no cut) or 1 <= top_k <= vocab; only the top_k largest logits keep probability (top_k = vocab
+    keeps them all). Returns (..., vocab).
+    Raises ValueError naming `temperature` (negative, NaN or inf), `top_k` (< 1 or > vocab) or `logits`
+    (NaN, or every logit -inf).
     """
     check_array(logits, "logits", floating=True)
+    if torch.isnan(logits).any():
+        raise ValueError("logits contain NaN: the model's output is broken (check its inputs and weights)")
+    if (logits == float("-inf")).all(-1).any():
+        raise ValueError("every logit is -inf in some row: no character is left to draw (exclude fewer ids)")
     temperature = check_float(temperature, "temperature", minimum=0.0)
+    vocab = logits.shape[-1]
     if top_k is not None:
-        top_k = check_int(top_k, "top_k", minimum=1)
-        if top_k < logits.shape[-1]:
-            kth = torch.topk(logits, top_k, dim=-1).values[..., -1:]  # (..., 1) the k-th largest logit
+        if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer):
+            raise TypeError(f"top_k must be an integer or None, got {type(top_k).__name__} ({top_k!r})")
+        if not 1 <= top_k <= vocab:
+            raise ValueError(f"top_k must lie in [1, {vocab}] (the vocabulary size), got {top_k}; "
+                             "use top_k=None for no cut")
+        if top_k < vocab:
+            kth = torch.topk(logits, int(top_k), dim=-1).values[..., -1:]  # (..., 1) the k-th largest logit
             logits = logits.masked_fill(logits < kth, float("-inf"))
     if temperature == 0.0:
-        return nn.functional.one_hot(logits.argmax(-1), logits.shape[-1]).to(logits.dtype)
-    return torch.softmax(logits / temperature, dim=-1)
+        return nn.functional.one_hot(logits.argmax(-1), vocab).to(logits.dtype)
+    shifted = logits - logits.max(dim=-1, keepdim=True).values         # (..., vocab), <= 0, max exactly 0
+    return torch.softmax(shifted / temperature, dim=-1)                  # finite: exp(0) = 1 is always there
 
 
 @torch.no_grad()
