@@ -25,7 +25,7 @@ from rnnlab.models.attention import TransformerConfig, TransformerRegressor
 from rnnlab.models.scan import MinRNN, MinRNNRegressor
 from rnnlab.train import Callback
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_array, check_int
+from rnnlab.validate import check_array, check_choice, check_device, check_float, check_int
 
 MODELS = ["transformer", "mingru", "minlstm"]
 
@@ -43,6 +43,19 @@ class BeyondConfig(TrainingBlock):
     batch_size: int = 128                  # sequences per step
     steps: int = 1500                      # optimisation steps (the budget)
     lr: float = 3e-3                       # Adam learning rate
+
+    def __post_init__(self) -> None:
+        check_choice(self.model, "model", MODELS)
+        check_int(self.T, "T", minimum=2)
+        check_int(self.d_model, "d_model", minimum=1)
+        check_int(self.n_heads, "n_heads", minimum=1)
+        if self.d_model % self.n_heads:
+            raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads})")
+        check_int(self.n_layers, "n_layers", minimum=1)
+        check_int(self.hidden_size, "hidden_size", minimum=1)
+        check_int(self.n_test, "n_test", minimum=1)
+        if self.stop_at is not None:
+            check_float(self.stop_at, "stop_at", minimum=0.0, strict_minimum=True)
 
 
 def build_model(config: BeyondConfig) -> nn.Module:
@@ -76,7 +89,7 @@ def run_beyond(config: BeyondConfig, model: nn.Module | None = None, callbacks: 
     if callbacks:
         extra["callbacks"] = list(callbacks)
     if device is not None:
-        extra["device"] = device
+        extra["device"] = check_device(device)
     history, metrics = fit_adding(model, config, **extra)
     metrics["train_seconds"] = history.seconds
     return Result(metrics=metrics, config=config, model=model, history=history,

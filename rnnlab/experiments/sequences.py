@@ -17,6 +17,7 @@ from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models import SequenceModel
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
+from rnnlab.validate import check_choice, check_device, check_int
 
 
 class WindowMLP(nn.Module):
@@ -66,6 +67,13 @@ class MotifConfig(TrainingBlock):
     lr: float = 1e-2                  # Adam learning rate
     eval_every: int = 50              # steps between evaluations (and one at the end)
 
+    def __post_init__(self) -> None:
+        check_choice(self.model, "model", ["mlp", "gru"])
+        check_int(self.seq_len, "seq_len", minimum=3)
+        check_int(self.hidden_size, "hidden_size", minimum=1)
+        check_int(self.n_train, "n_train", minimum=1)
+        check_int(self.n_test, "n_test", minimum=1)
+
 
 N_TOKENS = 4  # token ids 1..4 in the sequences (0 is never used); the motif is 1, 2, 3
 
@@ -102,7 +110,7 @@ def run_motif(config: MotifConfig, model: nn.Module | None = None, callbacks: Se
     seed_everything(config.seed)
     train_pos = _positions(config.train_positions, "train_positions")
     test_pos = _positions(config.test_positions, "test_positions")
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = check_device(device)
     x, y = motif_detection(config.n_train, config.seq_len, positions=train_pos, seed=config.seed)
     x_seen, y_seen = motif_detection(config.n_test, config.seq_len, positions=train_pos, seed=50_001)
     x_unseen, y_unseen = motif_detection(config.n_test, config.seq_len, positions=test_pos, seed=50_002)

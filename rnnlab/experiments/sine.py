@@ -13,6 +13,7 @@ from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models import SequenceModel
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
+from rnnlab.validate import check_choice, check_device, check_float, check_int
 
 
 @dataclass(kw_only=True)
@@ -25,6 +26,13 @@ class SineConfig(TrainingBlock):
     steps: int = 400              # optimisation steps
     lr: float = 1e-2              # Adam learning rate
     eval_every: int = 50          # steps between evaluations (and one at the end)
+
+    def __post_init__(self) -> None:
+        check_choice(self.model, "model", ["rnn", "lstm", "gru"])
+        check_int(self.hidden_size, "hidden_size", minimum=1)
+        check_int(self.seq_len, "seq_len", minimum=2)
+        check_float(self.noise, "noise", minimum=0.0)
+        check_int(self.n_test, "n_test", minimum=1)
 
 
 @experiment("sine", SineConfig, help="predict the next value of noisy sine waves (metrics: test_mse, "
@@ -39,7 +47,7 @@ def run_sine(config: SineConfig, model: nn.Module | None = None, callbacks: Sequ
     noise_mse (the noise variance, the floor no model can beat on average) and steps.
     """
     seed_everything(config.seed)
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = check_device(device)
     test = sine_waves(config.n_test, config.seq_len, noise=config.noise, seed=10_000).to(device)  # (n, time, 1)
     if model is None:
         model = SequenceModel(config.model, 1, config.hidden_size, 1, many_to_one=False)
