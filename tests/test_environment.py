@@ -94,3 +94,20 @@ def test_licence_and_citation_metadata():
     citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
     assert str(citation["version"]) == rnnlab.__version__, "CITATION.cff's version must follow rnnlab.__version__"
     assert f"## [{rnnlab.__version__}]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_wheel_carries_the_licence_files(tmp_path):
+    """The built wheel declares the licence expression and ships LICENSE and the recordings' CC-BY-SA text."""
+    import subprocess
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
+                    "-w", str(tmp_path)], check=True, capture_output=True, cwd=tmp_path)
+    wheel = next(tmp_path.glob("rnnlab-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: MIT AND CC-BY-SA-3.0" in metadata
+    licences = {n.split(".dist-info/licenses/")[1] for n in names if ".dist-info/licenses/" in n}
+    assert {"LICENSE", "rnnlab/data/files/allison_digits/LICENSE"} <= licences, licences
+    assert "rnnlab/data/files/allison_digits/LICENSE" in names  # next to the recordings, too
