@@ -151,10 +151,31 @@ def _batch_stream(batches: Iterable[Batch] | Callable[[], Batch]) -> Iterator[Ba
                 raise ValueError(f"the batch source is empty (epoch {epoch} yielded no batch)")
 
 
+def training_step(model: nn.Module, batch: Batch, loss_fn: LossFn, optimizer: torch.optim.Optimizer,
+                  params: Sequence[torch.Tensor], clip_grad_norm: float | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """One optimisation step, the core of `train`: forward, zero_grad, backward, clip, step.
+
+    Returns the loss (a scalar tensor) and the gradient norm *before* clipping. `clip_grad_norm=None` clips
+    nothing (the norm is still measured). Raises ValueError when `loss_fn` does not return a scalar tensor.
+    """
+    loss = loss_fn(model, batch)                                    # forward pass on one batch
+    if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
+        raise ValueError(f"loss_fn must return a scalar tensor, got {loss!r:.80}")
+    optimizer.zero_grad(set_to_none=True)                           # forget the previous step's gradients
+    loss.backward()                                                 # fill p.grad for every parameter
+    norm = torch.nn.utils.clip_grad_norm_(params, clip_grad_norm or math.inf)  # rescale if the norm is too big
+    optimizer.step()                                                # update the weights with the clipped gradient
+    return loss, norm
+
+
 def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss_fn: LossFn,
           config: TrainConfig | None = None, *, evaluate: EvalFn | None = None,
           callbacks: Sequence[Callback] = (), optimizer: torch.optim.Optimizer | None = None) -> History:
     """Train `model` for `config.steps` steps and return its History.
+
+    The loop of notebook 03, section 6: `model.train()`, then per step `training_step` (forward, zero_grad,
+    backward, clip, step), and every `eval_every` steps an evaluation under `model.eval()` and
+    `torch.no_grad()`; around it a progress bar, callbacks and the History.
 
     batches:   an iterable of batches (cycled when exhausted) or a zero-argument function making one.
     loss_fn:   `loss_fn(model, batch)` returns a scalar loss tensor.
@@ -192,13 +213,7 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
     bar = progress(range(1, config.steps + 1), desc=config.desc, disable=None if config.progress else True)
     for step in bar:
         state.step = step
-        loss = loss_fn(model, next(stream))
-        if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
-            raise ValueError(f"loss_fn must return a scalar tensor, got {loss!r:.80}")
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(params, config.clip_grad_norm or math.inf)
-        optimizer.step()
+        loss, norm = training_step(model, next(stream), loss_fn, optimizer, params, config.clip_grad_norm)
         history.steps.append(step)
         history.loss.append(loss.item())
         history.grad_norm.append(norm.item())

@@ -6,8 +6,9 @@ import pytest
 import torch
 
 from rnnlab.experiments.__main__ import main
-from rnnlab.experiments.long_range import AddingConfig, CopyConfig, run_adding, run_copy
-from rnnlab.models import recurrent_parameter_count
+from rnnlab.experiments.long_range import AddingConfig, CopyConfig, recall_accuracy, run_adding, run_copy
+from rnnlab.models import SequenceModel, recurrent_parameter_count
+from rnnlab.train import Callback
 
 
 def test_adding_metrics_matched_parameters_and_forget_bias():
@@ -30,7 +31,8 @@ def test_stop_at_stops_early_for_both_experiments():
     c = run_copy(CopyConfig(model="rnn", delay=2, length=3, steps=200, eval_every=4, n_test=20, stop_at=-1.0,
                             progress=False))
     assert c.metrics["steps"] == 4 and c.history.stopped_early
-    assert c.metrics["baseline_accuracy"] == 1 / 8 and 0 <= c.metrics["accuracy"] <= 1
+    assert c.metrics["baseline_accuracy"] == 1 / 8
+    assert c.metrics["chance_std"] == pytest.approx((1 / 8 * 7 / 8 / (20 * 3)) ** 0.5)   # 20 sequences x 3 symbols
 
 
 def test_copy_forget_bias_default_and_seeding():
@@ -56,3 +58,49 @@ def test_lstm_solves_adding_at_T100():
     r = run_adding(AddingConfig(model="lstm", T=100, seed=0, steps=1500, stop_at=0.01, eval_every=50, n_test=500,
                                 progress=False))
     assert r.metrics["test_mse"] < 0.01, r.metrics
+
+
+def test_recall_accuracy_guesses_among_the_symbols_only():
+    """Blank and go are never a guess: a model that prefers blank still guesses its most likely symbol."""
+    y = torch.tensor([[0, 0, 3, 5]])                     # (1, time): two recall steps, symbols 3 and 5
+    logits = torch.full((1, 4, 10), -5.0)
+    logits[:, :, 0] = 9.0                                # blank is the most likely token everywhere
+    logits[0, 2, 3] = 1.0                                # ... but symbol 3 leads the symbols at step 2
+    logits[0, 3, 4] = 1.0                                # ... and symbol 4 (wrong) at step 3
+    assert recall_accuracy(logits, y, length=2, n_symbols=8) == 0.5
+    logits[0, 3, 5] = 2.0
+    assert recall_accuracy(logits, y, length=2, n_symbols=8) == 1.0
+
+
+def test_experiments_take_a_ready_model_callbacks_and_a_device():
+    class Count(Callback):
+        steps = 0
+
+        def on_step(self, state):
+            Count.steps += 1
+
+    torch.manual_seed(0)
+    mine = SequenceModel("gru", 2, 5, 1)
+    before = mine.rnn.weight_hh_l0.detach().clone()
+    r = run_adding(AddingConfig(model="gru", T=6, steps=3, n_test=10, progress=False), model=mine,
+                   callbacks=[Count()], device="cpu")
+    assert r.model is mine and not torch.equal(before, mine.rnn.weight_hh_l0)   # this model was trained
+    assert Count.steps == 3 and r.metrics["hidden_size"] == 5
+    assert r.metrics["parameters"] == recurrent_parameter_count("gru", 2, 5, 1) == 141
+    copy_model = SequenceModel("rnn", 10, 4, 10, vocab_size=10, many_to_one=False)
+    c = run_copy(CopyConfig(model="rnn", delay=2, length=3, steps=2, n_test=5, progress=False), model=copy_model,
+                 device=torch.device("cpu"))
+    assert c.model is copy_model and c.metrics["hidden_size"] == 4
+    with pytest.raises(TypeError, match="torch.nn.Module"):
+        run_adding(AddingConfig(T=6, steps=1, n_test=5, progress=False), model="lstm")
+
+
+def test_baseline_is_the_variance_of_the_test_targets():
+    from rnnlab.data.synthetic import adding_problem
+    from rnnlab.experiments.long_range import TEST_SEED
+
+    r = run_adding(AddingConfig(model="rnn", T=7, steps=1, n_test=40, progress=False))
+    _, y = adding_problem(40, 7, seed=TEST_SEED)
+    assert r.metrics["baseline_mse"] == pytest.approx(y.var(unbiased=False).item(), rel=1e-6)
+    assert r.metrics["predict_one_mse"] == pytest.approx(((y - 1) ** 2).mean().item(), rel=1e-6)
+    assert r.metrics["predict_one_mse"] > r.metrics["baseline_mse"]

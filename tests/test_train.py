@@ -47,17 +47,78 @@ def test_same_seed_gives_the_same_run():
 
 
 def test_gradient_clipping_caps_the_update():
+    """With SGD(lr=1) the update is minus the clipped gradient: norm exactly 0.5, direction of the raw gradient."""
     x, y = _regression_problem()
     big = (x * 1000, y * 1000)
     torch.manual_seed(0)
     model = nn.Linear(3, 1)
-    before = model.weight.detach().clone()
+    before = torch.cat([model.weight.detach().flatten(), model.bias.detach().flatten()])
+    model.zero_grad()
+    _loss(model, big).backward()
+    raw = torch.cat([model.weight.grad.flatten(), model.bias.grad.flatten()])      # the unclipped gradient
+    model.zero_grad()
     optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
     history = train(model, lambda: big, _loss, TrainConfig(steps=1, clip_grad_norm=0.5, progress=False),
                     optimizer=optimizer)
-    assert history.grad_norm[0] > 0.5  # the norm before clipping is recorded
-    step = torch.cat([(model.weight - before).flatten(), model.bias.detach().flatten()])
-    assert step.norm().item() <= 0.5 + 1e-4 + abs(model.bias.item())
+    after = torch.cat([model.weight.detach().flatten(), model.bias.detach().flatten()])
+    step = after - before
+    assert history.grad_norm[0] == pytest.approx(raw.norm().item(), rel=1e-6)  # the norm before clipping
+    assert history.grad_norm[0] > 1e3
+    torch.testing.assert_close(step, -0.5 * raw / raw.norm(), rtol=1e-4, atol=1e-6)
+
+
+def test_train_is_the_notebook_loop():
+    """Notebook 03's written-out loop and `train` give identical losses and evaluations on the same seed and batches."""
+    from rnnlab.data.synthetic import adding_problem
+    from rnnlab.models import SequenceModel
+
+    batches = [adding_problem(16, 6, seed=i) for i in range(12)]
+    x_test, y_test = adding_problem(50, 6, seed=99)
+
+    torch.manual_seed(3)
+    model = SequenceModel("rnn", 2, 12, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    losses, test_losses = [], []
+    model.train()
+    for step, (x, y) in enumerate(batches, start=1):
+        loss = nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        optimizer.step()
+        losses.append(loss.item())
+        if step % 4 == 0:
+            model.eval()
+            with torch.no_grad():
+                test_losses.append(nn.functional.mse_loss(model(x_test), y_test).item())
+            model.train()
+
+    torch.manual_seed(3)
+    twin = SequenceModel("rnn", 2, 12, 1)
+    history = train(twin, batches, _loss, TrainConfig(steps=12, lr=1e-2, clip_grad_norm=0.5, eval_every=4,
+                                                      progress=False),
+                    evaluate=lambda m: {"test": _loss(m, (x_test, y_test)).item()})
+    assert history.loss == losses                                # bit for bit
+    assert history.metric("test")[1].tolist() == test_losses
+    assert losses[-1] < 0.5 * losses[0]                           # and the loop does learn
+    for a, b in zip(model.parameters(), twin.parameters(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_training_step_is_the_core_of_train():
+    """One `training_step` equals one step of `train`; it measures the norm before clipping."""
+    from rnnlab.train import training_step
+
+    x, y = _regression_problem()
+    torch.manual_seed(0)
+    a, b = nn.Linear(3, 1), nn.Linear(3, 1)
+    b.load_state_dict(a.state_dict())
+    opt = torch.optim.SGD(a.parameters(), lr=0.1)
+    loss, norm = training_step(a, (x, y), _loss, opt, list(a.parameters()), 0.1)
+    history = train(b, lambda: (x, y), _loss, TrainConfig(steps=1, clip_grad_norm=0.1, progress=False),
+                    optimizer=torch.optim.SGD(b.parameters(), lr=0.1))
+    assert loss.item() == history.loss[0] and norm.item() == history.grad_norm[0] and norm.item() > 1
+    torch.testing.assert_close(a.weight, b.weight, rtol=0, atol=0)
 
 
 def test_early_stopping_on_target_and_patience():

@@ -32,3 +32,42 @@ def test_plot_learning_curves_with_baseline():
         plot_learning_curves({})
     with pytest.raises(ValueError, match="differ in shape"):
         plot_learning_curves({"x": ([1, 2], [1.0])})
+
+
+def test_non_finite_values_are_marked_not_drawn():
+    """A blown-up run: its NaN / inf steps are marked on the top edge, never plotted as huge numbers."""
+    fig = plot_learning_curves({"raw": ([1, 2, 3, 4], [1.0, 1e30, np.inf, np.nan]), "clipped": ([1, 2], [1.0, 0.5])})
+    lines = {line.get_label(): line for line in fig.axes[0].lines}
+    assert lines["raw"].get_ydata().tolist() == [1.0, 1e30]
+    marks = lines["raw: NaN / inf from step 3"]
+    assert marks.get_xdata().tolist() == [3, 4] and marks.get_marker() == "x"
+    assert "clipped: NaN / inf from step 3" not in lines
+    assert fig.axes[0].get_ylim()[1] < 1e32
+
+
+def test_live_plot_draws_in_place_and_keeps_the_last_drawing(monkeypatch):
+    """LivePlot displays once with a display_id, then updates that output; the end draws the final curve."""
+    import torch
+    from torch import nn
+
+    import rnnlab.viz.live as live
+    from rnnlab.train import TrainConfig, train
+
+    shown = []
+
+    class Handle:
+        def update(self, fig):
+            shown.append(("update", [len(line.get_xdata()) for line in fig.axes[0].lines]))
+
+    def fake_display(fig, display_id=False):
+        assert display_id is True
+        shown.append(("display", [len(line.get_xdata()) for line in fig.axes[0].lines]))
+        return Handle()
+
+    monkeypatch.setattr(live, "display", fake_display)
+    x, y = torch.randn(8, 2), torch.randn(8, 1)
+    train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
+          TrainConfig(steps=7, eval_every=3, progress=False), evaluate=lambda m: {"mse": 1.0},
+          callbacks=[live.LivePlot(every=3, metrics=("mse",))])
+    # drawn at steps 3 and 6 (before that step's evaluation) and at the end (evaluations at 3, 6, 7)
+    assert shown == [("display", [3]), ("update", [6, 1]), ("update", [7, 3])]

@@ -7,7 +7,9 @@ Pascanu, Mikolov & Bengio 2013 (exploding gradients and clipping by the norm).
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,10 +17,11 @@ import torch
 from torch import nn
 
 from rnnlab.data.synthetic import adding_problem
-from rnnlab.experiments.registry import Result, experiment
+from rnnlab.experiments.long_range import TEST_SEED
+from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models import SequenceModel
 from rnnlab.models.numpy_rnn import clip_grad_norm, init_params, rnn_forward, rnn_loss_and_grads
-from rnnlab.train import Callback, TrainConfig, TrainState, train
+from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import progress, seed_everything
 from rnnlab.validate import check_int
 
@@ -137,17 +140,23 @@ class StopOnNonFinite(Callback):
             state.request_stop(f"loss {loss:.3g}, gradient norm {norm:.3g} at step {state.step}")
 
 
-@dataclass
-class ClippingConfig:
-    seed: int = 0                 # seeds the initial weights and the training batches (the same for both runs)
-    T: int = 30                   # sequence length of the adding problem
+@dataclass(kw_only=True)
+class ClippingConfig(TrainingBlock):
+    T: int = 5                    # sequence length of the adding problem
     hidden_size: int = 32         # tanh units
-    radius: float = 3.0           # W_hh starts as radius * (random orthogonal): far above 1, gradients explode
-    lr: float = 0.1               # plain SGD learning rate (Adam would hide the explosion by normalising steps)
-    clip: float = 1.0             # threshold of the clipped run: g <- clip * g / ||g|| when ||g|| > clip
-    steps: int = 200              # optimisation steps per run
+    radius: float = 1.5           # W_hh starts as radius * (random orthogonal): above 1, gradients can explode
+    momentum: float = 0.9         # SGD momentum (Adam would hide the explosion by normalising its steps)
+    lr: float = 0.1               # SGD learning rate, the same for both runs
+    clip_grad_norm: float | None = 1.0  # threshold of the clipped run: g <- clip * g / ||g|| when ||g|| > clip
+    steps: int = 300              # optimisation steps per run
     batch_size: int = 32          # sequences per step
-    progress: bool = True         # show a progress bar
+    n_test: int = 500             # held-out sequences (the baseline is the variance of their targets)
+    eval_every: int = 50          # steps between evaluations of the test MSE
+
+    @property
+    def clip(self) -> float | None:
+        """Old name of `clip_grad_norm`."""
+        return self.clip_grad_norm
 
 
 def _clipping_model(config: ClippingConfig) -> nn.Module:
@@ -161,37 +170,60 @@ def _clipping_model(config: ClippingConfig) -> nn.Module:
 
 @experiment("clipping", ClippingConfig,
             help="exploding gradients on the adding problem, trained with and without gradient clipping (metrics: "
-                 "unclipped_diverged, unclipped_max_grad_norm, clipped_final_loss, initial_loss, baseline_mse)")
-def run_clipping(config: ClippingConfig) -> Result:
+                 "unclipped_diverged, unclipped_max_grad_norm, clipped_test_mse, baseline_mse)")
+def run_clipping(config: ClippingConfig, model: nn.Module | Callable[[], nn.Module] | None = None,
+                 callbacks: Sequence[Callback] = (), device: torch.device | str | None = None) -> Result:
+    """Train the same model twice, from the same weights on the same batches: without clipping and with clipping
+    at `clip_grad_norm`. `model`: an nn.Module ((batch, T, 2) -> (batch, 1); each run starts from a copy of it)
+    or a factory returning one; default: a tanh RNN whose W_hh is `radius` times a random orthogonal matrix.
+    The unclipped run stops at its first non-finite loss or gradient norm."""
     check_int(config.T, "T", minimum=2)
+    if config.clip_grad_norm is None:
+        raise ValueError("clip_grad_norm is the threshold of the clipped run: give a number such as 1.0, not None")
+    device = torch.device("cpu") if device is None else torch.device(device)
+    x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)        # (n_test, T, 2), (n_test, 1)
+    x_test, y_test = x_test.to(device), y_test.to(device)
+    baseline = ((y_test - y_test.mean()) ** 2).mean().item()                        # predict the test mean
     histories, models = {}, {}
-    for name, clip in (("no clipping", None), ("clipping", config.clip)):
-        model = _clipping_model(config)                             # the same start for both runs
+    for name, clip in (("no clipping", None), ("clipping", config.clip_grad_norm)):
+        if model is None:
+            net = _clipping_model(config)                                           # the same start for both runs
+        elif isinstance(model, nn.Module):
+            net = copy.deepcopy(model)
+        else:
+            net = model()
+        net.to(device)
         g = torch.Generator().manual_seed(config.seed)
 
         def batch(g: torch.Generator = g) -> tuple[torch.Tensor, torch.Tensor]:
-            return adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
+            x, y = adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
+            return x.to(device), y.to(device)                                       # (batch, T, 2), (batch, 1)
 
         def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
             x, y = batch
             return nn.functional.mse_loss(model(x), y)
 
-        histories[name] = train(model, batch, loss_fn,
-                                TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=clip,
-                                            progress=config.progress, desc=f"adding T={config.T}, {name}"),
-                                optimizer=torch.optim.SGD(model.parameters(), lr=config.lr),
-                                callbacks=[StopOnNonFinite()])
-        models[name] = model
+        def evaluate(model: nn.Module) -> dict[str, float]:
+            return {"test_mse": nn.functional.mse_loss(model(x_test), y_test).item()}
+
+        histories[name] = train(net, batch, loss_fn,
+                                config.train_config(f"adding T={config.T}, {name}", clip_grad_norm=clip),
+                                evaluate=evaluate,
+                                optimizer=torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum),
+                                callbacks=[StopOnNonFinite(), *callbacks])
+        models[name] = net
     raw, clipped = histories["no clipping"], histories["clipping"]
     finite_raw = [v for v in raw.grad_norm if math.isfinite(v)]
     tail = max(1, len(clipped.loss) // 10)
     metrics = {"unclipped_diverged": float(raw.stopped_early is not None),
                "unclipped_steps": raw.steps[-1],
                "unclipped_max_grad_norm": max(finite_raw) if finite_raw else math.nan,
+               "unclipped_max_loss": max((v for v in raw.loss if math.isfinite(v)), default=math.nan),
                "clipped_max_grad_norm": max(clipped.grad_norm),
                "clipped_final_loss": float(np.mean(clipped.loss[-tail:])),
+               "clipped_test_mse": clipped.last("test_mse"),
                "clipped_diverged": float(clipped.stopped_early is not None),
                "initial_loss": clipped.loss[0],
-               "baseline_mse": 1.0 / 6.0}
+               "baseline_mse": baseline}
     return Result(metrics=metrics, config=config, model=models["clipping"], history=histories,
                   extras={"models": models})

@@ -1,11 +1,16 @@
 """Long-range memory tasks: the adding problem and the copy-memory problem, for RNN, LSTM and GRU.
 
 Models are compared at matched parameter counts: by default each has as many parameters as an LSTM with
-`reference_hidden` units (so the vanilla RNN gets more units than the LSTM).
+`reference_hidden` units (so the vanilla RNN gets more units than the LSTM). Every `run_*` takes
+`run(config, model=None, callbacks=(), device=None)`: a ready model replaces the built one (same contract),
+extra `rnnlab.train` callbacks (e.g. `rnnlab.viz.live.LivePlot`) are called during training, and the model and
+every batch move to `device` (CPU by default).
+References: Hochreiter & Schmidhuber 1997 (both tasks); Arjovsky, Shah & Bengio 2016 (the variants used here).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,32 +18,30 @@ import torch
 from torch import nn
 
 from rnnlab.data.synthetic import ADDING_BASELINE_MSE, adding_problem, copy_memory, copy_memory_baseline_loss
-from rnnlab.experiments.registry import Result, experiment
+from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models import SequenceModel, matched_hidden_size, recurrent_parameter_count
 from rnnlab.models.cells import set_forget_bias
-from rnnlab.train import EarlyStopping, History, TrainConfig, train
+from rnnlab.train import Callback, EarlyStopping, History, TrainConfig, train
 from rnnlab.utils import seed_everything
 
 MODELS = ["rnn", "lstm", "gru"]
 TEST_SEED = 987_654  # the held-out set is the same for every run and every training seed
 
 
-@dataclass
-class AddingConfig:
+@dataclass(kw_only=True)
+class AddingConfig(TrainingBlock):
     model: str = field(default="lstm", metadata={"choices": MODELS, "help": "recurrent layer"})
-    T: int = field(default=100, metadata={"help": "sequence length"})
-    seed: int = 0                          # seeds initialisation and training batches
+    T: int = field(default=100, metadata={"help": "sequence length (the adding problem's standard name)"})
     hidden_size: int | None = None         # None: match the parameters of an LSTM with reference_hidden units
     reference_hidden: int = 32             # LSTM size that sets the parameter budget
     batch_size: int = 128                  # sequences per step
     steps: int = 1500                      # optimisation steps (the budget)
     lr: float = 1e-2                       # Adam learning rate (1e-3 leaves an LSTM at the baseline here)
-    clip_grad_norm: float = 1.0            # gradient clipping threshold
+    clip_grad_norm: float | None = 1.0     # gradient clipping threshold (None: no clipping)
     n_test: int = 1000                     # held-out sequences
     eval_every: int = 100                  # steps between evaluations
     stop_at: float | None = None           # stop early once test MSE is below this
     forget_bias: float | None = None       # LSTM only: initial forget-gate bias (None: torch's default init)
-    progress: bool = True                  # show a progress bar
 
 
 def _init_forget_bias(model: SequenceModel, forget_bias: float | None) -> None:
@@ -54,18 +57,30 @@ def _hidden(model: str, hidden_size: int | None, reference_hidden: int, input_si
     return matched_hidden_size(model, input_size, output_size, budget)
 
 
-def fit_adding(model: nn.Module, config: Any) -> tuple[History, dict[str, float]]:
+def _device(device: torch.device | str | None) -> torch.device:
+    return torch.device("cpu") if device is None else torch.device(device)
+
+
+def fit_adding(model: nn.Module, config: Any, callbacks: Sequence[Callback] = (),
+               device: torch.device | str | None = None) -> tuple[History, dict[str, float]]:
     """Train `model` ((batch, T, 2) -> (batch, 1)) on the adding problem and evaluate it on the fixed held-out set.
 
     `config` is any config with the fields of AddingConfig that set the task and the budget (T, seed, batch_size,
     steps, lr, clip_grad_norm, n_test, eval_every, stop_at, progress, model); `run_adding` and the attention and
-    minGRU experiments of notebook 10 share this loop. Returns the history and the metrics common to both.
+    minGRU experiments of notebook 10 share this loop. The model and every batch move to `device`; `callbacks`
+    are added to the training loop. Returns the history and the metrics common to both; `baseline_mse` is the
+    MSE of the best constant prediction on this test set (the variance of its targets), `predict_one_mse` that
+    of predicting 1 (the expected sum; 1/6 in expectation).
     """
-    x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)
+    device = _device(device)
+    model.to(device)
+    x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)   # (n_test, T, 2), (n_test, 1)
+    x_test, y_test = x_test.to(device), y_test.to(device)
     g = torch.Generator().manual_seed(config.seed)
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
-        return adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
+        x, y = adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
+        return x.to(device), y.to(device)                                     # (batch, T, 2), (batch, 1)
 
     def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         x, y = batch
@@ -74,14 +89,15 @@ def fit_adding(model: nn.Module, config: Any) -> tuple[History, dict[str, float]
     def evaluate(model: nn.Module) -> dict[str, float]:
         return {"test_mse": nn.functional.mse_loss(model(x_test), y_test).item()}
 
-    callbacks = [EarlyStopping("test_mse", target=config.stop_at)] if config.stop_at is not None else []
+    stops = [EarlyStopping("test_mse", target=config.stop_at)] if config.stop_at is not None else []
     history = train(model, batch, loss_fn,
                     TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=config.clip_grad_norm,
                                 eval_every=config.eval_every, progress=config.progress,
                                 desc=f"adding T={config.T} {config.model}"),
-                    evaluate=evaluate, callbacks=callbacks)
+                    evaluate=evaluate, callbacks=[*stops, *callbacks])
     metrics = {"test_mse": history.last("test_mse"),
-               "baseline_mse": nn.functional.mse_loss(torch.ones_like(y_test), y_test).item(),
+               "baseline_mse": ((y_test - y_test.mean()) ** 2).mean().item(),   # predict the test mean
+               "predict_one_mse": ((y_test - 1.0) ** 2).mean().item(),          # predict 1, the expected sum
                "best_test_mse": float(history.metric("test_mse")[1].min()),
                "parameters": sum(p.numel() for p in model.parameters()),
                "steps": history.steps[-1]}
@@ -89,22 +105,27 @@ def fit_adding(model: nn.Module, config: Any) -> tuple[History, dict[str, float]
 
 
 @experiment("adding", AddingConfig, help="the adding problem (metrics: test_mse, baseline_mse)")
-def run_adding(config: AddingConfig) -> Result:
+def run_adding(config: AddingConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
+               device: torch.device | str | None = None) -> Result:
+    """Train `config.model` (or the given `model`: (batch, T, 2) floats -> (batch, 1)) on the adding problem."""
     seed_everything(config.seed)
-    hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, 2, 1)
-    model = SequenceModel(config.model, 2, hidden, 1)
-    _init_forget_bias(model, config.forget_bias)
-    history, metrics = fit_adding(model, config)
-    metrics["hidden_size"] = hidden
+    if model is None:
+        hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, 2, 1)
+        model = SequenceModel(config.model, 2, hidden, 1)
+        _init_forget_bias(model, config.forget_bias)
+    elif not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module mapping (batch, T, 2) to (batch, 1), "
+                        f"got {type(model).__name__}")
+    history, metrics = fit_adding(model, config, callbacks, device)
+    metrics["hidden_size"] = getattr(getattr(model, "rnn", None), "hidden_size", 0)
     return Result(metrics=metrics, config=config, model=model, history=history,
                   extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})
 
 
-@dataclass
-class CopyConfig:
+@dataclass(kw_only=True)
+class CopyConfig(TrainingBlock):
     model: str = field(default="lstm", metadata={"choices": MODELS, "help": "recurrent layer"})
     delay: int = field(default=20, metadata={"help": "blank steps between the symbols and their recall"})
-    seed: int = 0                          # seeds initialisation and training batches
     length: int = 10                       # symbols to remember
     n_symbols: int = 8                     # alphabet size (chance recall = 1 / n_symbols)
     hidden_size: int | None = None         # None: match the parameters of an LSTM with reference_hidden units
@@ -112,51 +133,68 @@ class CopyConfig:
     batch_size: int = 128                  # sequences per step
     steps: int = 2000                      # optimisation steps (LSTM, delay 20: ~33% recall at 1500, ~38% at 2100)
     lr: float = 1e-2                       # Adam learning rate
-    clip_grad_norm: float = 1.0            # gradient clipping threshold
+    clip_grad_norm: float | None = 1.0     # gradient clipping threshold (None: no clipping)
     n_test: int = 1000                     # held-out sequences
     eval_every: int = 100                  # steps between evaluations
     stop_at: float | None = None           # stop early once test recall accuracy is above this
     forget_bias: float | None = 1.0        # LSTM only: initial forget-gate bias (None: torch's default init)
-    progress: bool = True                  # show a progress bar
+
+
+def recall_accuracy(logits: torch.Tensor, y: torch.Tensor, length: int, n_symbols: int) -> float:
+    """Share of the last `length` targets recalled: the most likely of the `n_symbols` symbols (tokens
+    1..n_symbols; blank and go excluded) at each recall step. logits: (n, time, n_symbols + 2); y: (n, time).
+    A model without memory scores 1 / n_symbols up to sampling noise (chance)."""
+    guess = logits[:, -length:, 1:n_symbols + 1].argmax(-1) + 1                  # (n, length) symbol ids
+    return (guess == y[:, -length:]).float().mean().item()
 
 
 @experiment("copy", CopyConfig, help="the copy-memory problem (metrics: accuracy, baseline_accuracy)")
-def run_copy(config: CopyConfig) -> Result:
+def run_copy(config: CopyConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
+             device: torch.device | str | None = None) -> Result:
+    """Train `config.model` (or the given `model`: (batch, time) int64 tokens -> (batch, time, n_symbols + 2)
+    logits) on the copy-memory problem; `accuracy` is `recall_accuracy` on the held-out set."""
     seed_everything(config.seed)
+    device = _device(device)
     kw = dict(n_symbols=config.n_symbols, length=config.length)
-    x_test, y_test = copy_memory(config.n_test, config.delay, seed=TEST_SEED, **kw)
+    x_test, y_test = copy_memory(config.n_test, config.delay, seed=TEST_SEED, **kw)   # (n_test, time) each
+    x_test, y_test = x_test.to(device), y_test.to(device)
     vocab = config.n_symbols + 2
-    hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, vocab, vocab)
-    model = SequenceModel(config.model, vocab, hidden, vocab, vocab_size=vocab, many_to_one=False)
-    _init_forget_bias(model, config.forget_bias)
+    if model is None:
+        hidden = _hidden(config.model, config.hidden_size, config.reference_hidden, vocab, vocab)
+        model = SequenceModel(config.model, vocab, hidden, vocab, vocab_size=vocab, many_to_one=False)
+        _init_forget_bias(model, config.forget_bias)
+    elif not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module mapping (batch, time) tokens to (batch, time, {vocab}) "
+                        f"logits, got {type(model).__name__}")
+    model.to(device)
     g = torch.Generator().manual_seed(config.seed)
 
     def batch() -> tuple[torch.Tensor, torch.Tensor]:
-        return copy_memory(config.batch_size, config.delay, seed=int(torch.randint(0, 2**62, (1,), generator=g)),
+        x, y = copy_memory(config.batch_size, config.delay, seed=int(torch.randint(0, 2**62, (1,), generator=g)),
                            **kw)
+        return x.to(device), y.to(device)                                         # (batch, time) each
 
     def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         x, y = batch
         return nn.functional.cross_entropy(model(x).flatten(0, 1), y.flatten())
 
     def evaluate(model: nn.Module) -> dict[str, float]:
-        logits = model(x_test)                                          # (n, time, vocab)
-        recall = logits[:, -config.length:].argmax(-1)                  # (n, length)
+        logits = model(x_test)                                                    # (n, time, vocab)
         return {"test_loss": nn.functional.cross_entropy(logits.flatten(0, 1), y_test.flatten()).item(),
-                "accuracy": (recall == y_test[:, -config.length:]).float().mean().item()}
+                "accuracy": recall_accuracy(logits, y_test, config.length, config.n_symbols)}
 
-    callbacks = ([EarlyStopping("accuracy", mode="max", target=config.stop_at)]
-                 if config.stop_at is not None else [])
-    history = train(model, batch, loss_fn,
-                    TrainConfig(steps=config.steps, lr=config.lr, clip_grad_norm=config.clip_grad_norm,
-                                 eval_every=config.eval_every, progress=config.progress,
-                                 desc=f"copy delay={config.delay} {config.model}"),
-                    evaluate=evaluate, callbacks=callbacks)
+    stops = ([EarlyStopping("accuracy", mode="max", target=config.stop_at)]
+             if config.stop_at is not None else [])
+    history = train(model, batch, loss_fn, config.train_config(f"copy delay={config.delay} {config.model}"),
+                    evaluate=evaluate, callbacks=[*stops, *callbacks])
+    n_recalled = config.n_test * config.length
+    chance = 1.0 / config.n_symbols
     metrics = {"accuracy": history.last("accuracy"),
-               "baseline_accuracy": 1.0 / config.n_symbols,
+               "baseline_accuracy": chance,
+               "chance_std": (chance * (1 - chance) / n_recalled) ** 0.5,   # sampling noise of a memoryless model
                "test_loss": history.last("test_loss"),
                "baseline_loss": copy_memory_baseline_loss(config.delay, **kw),
-               "hidden_size": hidden,
+               "hidden_size": getattr(getattr(model, "rnn", None), "hidden_size", 0),
                "parameters": sum(p.numel() for p in model.parameters()),
                "steps": history.steps[-1]}
     return Result(metrics=metrics, config=config, model=model, history=history)

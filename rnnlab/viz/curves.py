@@ -50,15 +50,24 @@ def plot_learning_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[fl
                          baseline: float | None = None, baseline_label: str = "baseline",
                          logy: bool = True, ylabel: str = "loss", title: str = "",
                          ax: plt.Axes | None = None) -> plt.Figure:
-    """Several learning curves on one plot: `curves[label] = (steps, values)`; an optional baseline line."""
+    """Several learning curves on one plot: `curves[label] = (steps, values)`; an optional baseline line.
+
+    NaN and infinite values are not drawn as numbers: each curve's non-finite steps are marked with an "x" on
+    the top edge of the plot, labelled with the first such step (a blown-up run is visible, never drawn at 1e38).
+    """
     if not curves:
         raise ValueError("curves is empty; expected at least one {label: (steps, values)}")
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.8))
-    for label, (steps, values) in curves.items():
+    top = ax.get_xaxis_transform()                   # x in data units, y in axes units (1 = top edge)
+    for i, (label, (steps, values)) in enumerate(curves.items()):
         steps, values = np.asarray(steps), np.asarray(values, dtype=float)
         if steps.shape != values.shape:
             raise ValueError(f"curve {label!r}: steps {steps.shape} and values {values.shape} differ in shape")
-        ax.plot(steps, values, label=label)
+        finite = np.isfinite(values)
+        ax.plot(steps[finite], values[finite], color=f"C{i}", label=label)
+        if not finite.all():
+            ax.plot(steps[~finite], np.full((~finite).sum(), 0.98), "x", color=f"C{i}", ms=8, clip_on=False,
+                    transform=top, label=f"{label}: NaN / inf from step {steps[~finite][0]}")
     if baseline is not None:
         ax.axhline(baseline, color="k", ls="--", lw=1, label=baseline_label)
     if logy:

@@ -18,7 +18,10 @@ from rnnlab.viz.curves import plot_history
 
 
 class LivePlot(Callback):
-    """Redraw the learning curve in the notebook every `every` steps (and at the end)."""
+    """Redraw the learning curve in the notebook every `every` steps (and at the end).
+
+    metrics: evaluation metrics to draw beside the training loss (e.g. "test_mse"), each once it is recorded.
+    """
 
     def __init__(self, every: int = 50, metrics: Sequence[str] = (), logy: bool = True) -> None:
         self.every = check_int(every, "every", minimum=1)
@@ -26,7 +29,9 @@ class LivePlot(Callback):
         self._handle = None
 
     def _draw(self, state: TrainState) -> None:
-        fig = plot_history(state.history, metrics=self.metrics, logy=self.logy)
+        # on_step runs before that step's evaluation: draw only the metrics recorded so far
+        recorded = [m for m in self.metrics if any(m in e for e in state.history.evals)]
+        fig = plot_history(state.history, metrics=recorded, logy=self.logy)
         if self._handle is None:
             self._handle = display(fig, display_id=True)
         else:
