@@ -147,3 +147,11 @@ def test_nbgrader_metadata_in_a_notebook_is_complete_and_current(path):
         pytest.skip("no nbgrader metadata yet: run python -m tools.nbgrader_cells on the notebooks")
     changed, _ = add_nbgrader_metadata(notebook, path.name)
     assert not changed, f"stale nbgrader metadata: run python -m tools.nbgrader_cells notebooks/{path.name}"
+
+
+def test_graded_cell_from_a_check_with_a_semicolon_or_a_comment():
+    assert graded_source("check_rnn_step(rnn_step);", "here").endswith(
+        'assert check_rnn_step(rnn_step), "not passed yet: the line above says why"')
+    assert graded_source("check_rnn_step(rnn_step)  # one step", "here").endswith('why"  # one step')
+    with pytest.raises(ValueError, match="here: the check cell is not valid Python"):
+        graded_source("check_rnn_step(", "here")

@@ -36,8 +36,8 @@ import nbformat
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 SCHEMA_VERSION = 3
 DEFAULT_POINTS = 1
-# A check call at the start of a line, as the notebooks write it: `check_x(f)`, `ok = check_x(f)`, or
-# already graded: `assert check_x(f), "..."`.
+# A check call at the start of a line, as the notebooks write it: `check_x(f)`, `check_x(f);`, `ok = check_x(f)`,
+# or already graded: `assert check_x(f), "..."` (used to find a check at the end of a solution cell).
 _CHECK_CALL = re.compile(r"^(?:(?P<target>[A-Za-z_]\w*)\s*=\s*|assert\s+)?(?P<check>check_\w+)\(")
 _IMPORT_NOTE = "# Graded, locked: the check is imported here again, so nothing defined above can change the grade."
 _FAILED = "not passed yet: the line above says why"
@@ -77,38 +77,64 @@ def split_solution(source: str) -> tuple[str, str | None]:
     return "\n".join(lines[:start]).rstrip("\n"), "\n".join(lines[start:]).strip("\n")
 
 
+def _check_call(node: ast.AST | None) -> str | None:
+    """The name of the check when `node` is a call `check_x(...)`, else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_"):
+        return node.func.id
+    return None
+
+
 def graded_source(source: str, where: str) -> str:
     """The graded form of a check cell's source (unchanged if it is graded already).
 
-    `check_x(f)` becomes `assert check_x(f), ...`; `ok = check_x(f)` stays and `assert ok, ...` ends the cell;
-    the check is imported at the top of the cell. Raises ValueError naming `where` when the cell calls no check,
-    or a check that rnnlab.checks does not define.
+    `check_x(f)` (or `check_x(f);`) becomes `assert check_x(f), ...`; `ok = check_x(f)` stays and `assert ok, ...`
+    ends the cell; the check is imported at the top of the cell. Raises ValueError naming `where` when the cell
+    does not parse, calls no check, or calls a check that rnnlab.checks does not define.
     """
-    lines = source.rstrip("\n").split("\n")
-    calls = [(i, _CHECK_CALL.match(line)) for i, line in enumerate(lines) if _is_check_line(line)]
-    if not calls:
+    source = source.rstrip("\n")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise ValueError(f"{where}: the check cell is not valid Python ({err.msg}, line {err.lineno})") from None
+    lines = source.split("\n")
+    modules = check_modules()
+    checks, targets, graded, replace = [], [], set(), {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assert) and (name := _check_call(stmt.test)):
+            checks.append(name)
+        elif isinstance(stmt, ast.Assert) and isinstance(stmt.test, ast.Name):
+            graded.add(stmt.test.id)
+        elif isinstance(stmt, ast.Expr) and (name := _check_call(stmt.value)):
+            checks.append(name)
+            call = ast.get_source_segment(source, stmt.value)
+            rest = lines[stmt.end_lineno - 1][stmt.end_col_offset:].strip().lstrip(";").strip()
+            comment = f"  {rest}" if rest.startswith("#") else ""
+            replace[stmt.lineno - 1] = (stmt.end_lineno - 1, f'assert {call}, "{_FAILED}"{comment}')
+        elif (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+              and (name := _check_call(stmt.value))):
+            checks.append(name)
+            targets.append(stmt.targets[0].id)
+    if not checks:
         raise ValueError(f"{where}: the cell after an exercise must call a check from rnnlab.checks "
                          f"(e.g. `check_rnn_step(rnn_step)`), but it has:\n{source}")
-    modules = check_modules()
-    imports, asserts = [], []
-    for i, match in calls:
-        check = match.group("check")
+    for check in checks:
         if check not in modules:
             raise ValueError(f"{where}: {check} is not a check defined in rnnlab.checks")
-        line = f"from {modules[check]} import {check}  # noqa: F811"
-        if line not in lines and line not in imports:
-            imports.append(line)
-        if lines[i].startswith("assert "):
-            continue
-        if match.group("target"):
-            target = match.group("target")
-            if not any(re.match(rf"^assert {target}\b", line) for line in lines):
-                asserts.append(f'assert {target}, "{_FAILED}"')
+    out, i = [], 0
+    while i < len(lines):
+        if i in replace:
+            last, text = replace[i]
+            out.append(text)
+            i = last + 1
         else:
-            lines[i] = f'assert {lines[i]}, "{_FAILED}"'
+            out.append(lines[i])
+            i += 1
+    imports = [line for check in dict.fromkeys(checks)
+               if (line := f"from {modules[check]} import {check}  # noqa: F811") not in lines]
     header = [_IMPORT_NOTE, *imports, ""] if imports else []
-    new = "\n".join(header + lines + asserts)
-    ast.parse(new)  # a check call spread over several lines would be cut: refuse rather than break the cell
+    asserts = [f'assert {target}, "{_FAILED}"' for target in dict.fromkeys(targets) if target not in graded]
+    new = "\n".join(header + out + asserts)
+    ast.parse(new)
     return new
 
 
