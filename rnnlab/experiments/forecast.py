@@ -1,66 +1,87 @@
-"""Forecast a real series (or your CSV) with a baseline or an LSTM/GRU, evaluated walk-forward on the held-out tail.
+"""Forecast a real series (or your CSV), from its own past or from several inputs, evaluated walk-forward.
 
+`python -m rnnlab.experiments forecast --series nyc_weather --target temp --inputs all --model gru --horizon 24`
 `python -m rnnlab.experiments forecast --series seattle_hourly --model lstm --horizon 24 --lookback 48 --seed 0`
-`python -m rnnlab.experiments forecast --csv my.csv --column sales --model linear --horizon 7 --lookback 28`
+`python -m rnnlab.experiments forecast --csv my.csv --target sales --inputs price,promo --model linear --horizon 7`
 
-The series is split in time (train / validation / test); the scaler and every model are fitted on the
-training part only; the model with the lowest validation error during training is kept; the reported `mae`,
-`rmse` and `mase` are measured on the test part, at every origin (walk-forward), in the series' own units.
+The data are split in time (train / validation / test); the scalers and every model are fitted on the
+training part only; a network keeps the weights with the lowest validation error; the reported `mae`,
+`rmse`, `mase` (all steps 1..horizon) and `mae_last` (the step `horizon` alone) are measured on the test part,
+at every origin (walk-forward), in the target's own units. Models: persistence, seasonal naive, a linear
+model on the same inputs as the networks, Holt-Winters exponential smoothing (statsmodels), LSTM, GRU.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
+from rnnlab.data.frames import FrameScaler, FrameWindows, frame_windows, walk_forward_frame
 from rnnlab.data.timeseries import SERIES, load_csv, load_series
-from rnnlab.data.windows import Scaler, WindowDataset, chronological_split, make_windows, origins, walk_forward
-from rnnlab.experiments.registry import Result, experiment
+from rnnlab.data.weather import FRAMES
+from rnnlab.data.windows import check_forecast_sizes
+from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.metrics.forecast import coverage, directional_accuracy, mae, mase, rmse
-from rnnlab.models.baselines import LinearAR, persistence, seasonal_naive
+from rnnlab.models.baselines import HoltWinters, LinearAR, persistence, seasonal_naive
 from rnnlab.models.forecast import STRATEGIES, Forecaster, forecast_loss, predict
-from rnnlab.train import Callback, TrainConfig, TrainState, train
+from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import seed_everything
 from rnnlab.validate import check_float, check_int
 
-MODELS = ["persistence", "seasonal_naive", "linear", "lstm", "gru"]
+MODELS = ["persistence", "seasonal_naive", "linear", "ets", "lstm", "gru"]
+NETWORKS = ("lstm", "gru")
 INTERVAL = (0.1, 0.5, 0.9)  # quantile levels of the 80% prediction interval
 
 
-@dataclass
-class ForecastConfig:
-    series: str = field(default="seattle_hourly", metadata={"choices": list(SERIES), "help": "a named series"})
+@dataclass(kw_only=True)
+class ForecastConfig(TrainingBlock):
+    series: str = field(default="seattle_hourly", metadata={"choices": [*SERIES, *FRAMES], "help": "a named data "
+                        "set: one series, or a table of several (nyc_weather: hourly weather at JFK, 2013)"})
     csv: str = ""                 # path of your own CSV file (overrides --series when given)
-    column: str = ""              # the value column of the CSV
+    target: str = ""              # column to forecast (a table or a CSV; default: temp for nyc_weather)
+    column: str = ""              # alias of --target for a CSV (the value column)
+    inputs: str = ""              # comma-separated extra input columns, or 'all' ('' = the target's past only)
     date_column: str = "date"     # the date column of the CSV
-    season: int = 0               # season length m for seasonal naive and MASE (0: the series' own, 1 for a CSV)
+    season: int = 0               # season length m for seasonal naive, ETS and MASE (0: the data's own, 1 for a CSV)
     model: str = field(default="lstm", metadata={"choices": MODELS, "help": "forecaster"})
     strategy: str = field(default="direct", metadata={"choices": STRATEGIES, "help": "multi-step strategy"})
     horizon: int = 24             # steps ahead to forecast (all of 1..horizon are scored)
-    lookback: int = 48            # past values the forecaster sees
-    seed: int = 0                 # seeds the network's initial weights and its training batches
+    lookback: int = 48            # past time steps the forecaster sees
     hidden_size: int = 32         # recurrent units
-    steps: int = 400              # optimisation steps (networks only)
-    batch_size: int = 64          # windows per step
-    lr: float = 3e-3              # AdamW learning rate
+    ridge: float = 1e-3           # ridge penalty of the linear model (relative to the number of windows)
     quantiles: bool = False       # also predict the 10% and 90% quantiles (pinball loss) -> 80% interval
     test_fraction: float = 0.15   # the held-out tail
     val_fraction: float = 0.15    # the part before it, for choosing the training step
     eval_stride: int = 1          # distance between test origins (1: every origin)
-    progress: bool = True         # show a progress bar
+    val_origins: int = 200        # validation origins (evenly spaced) scored at each evaluation
+    steps: int = 400              # optimisation steps (networks only)
+    lr: float = 3e-3              # AdamW learning rate
+    eval_every: int = 40          # steps between validation scores (the best-scoring weights are kept)
 
     def __post_init__(self) -> None:
         check_int(self.horizon, "horizon", minimum=1, maximum=10_000)
         check_int(self.lookback, "lookback", minimum=1, maximum=10_000)
         check_int(self.season, "season", minimum=0)
         check_int(self.eval_stride, "eval_stride", minimum=1)
+        check_int(self.val_origins, "val_origins", minimum=1)
+        check_float(self.ridge, "ridge", minimum=0.0)
         check_float(self.test_fraction, "test_fraction", minimum=0.0, maximum=0.5, strict_minimum=True)
-        if self.csv and not self.column:
-            raise ValueError("--csv needs --column (the name of the value column)")
+        if self.column and self.target and self.column != self.target:
+            raise ValueError(f"--column {self.column!r} and --target {self.target!r} disagree: give one of them")
+        self.target = self.target or self.column
+        if self.csv and not self.target:
+            raise ValueError("--csv needs --target (the name of the column to forecast)")
+
+    @property
+    def input_list(self) -> list[str]:
+        """The extra input columns named by --inputs ('all' is resolved when the data are loaded)."""
+        return [c.strip() for c in self.inputs.split(",") if c.strip()]
 
 
 class KeepBest(Callback):
@@ -79,77 +100,131 @@ class KeepBest(Callback):
             state.model.load_state_dict(self.state)
 
 
-def load_config_series(config: ForecastConfig) -> tuple[np.ndarray, np.ndarray, int, str]:
-    """(values (n,), dates (n,), season, name) of the series the config asks for."""
+def _columns(config: ForecastConfig, available: Sequence[str], target: str) -> list[str]:
+    """[target, *inputs] after checking every name against the available columns."""
+    if target not in available:
+        raise ValueError(f"--target {target!r} is not a column of {config.csv or config.series}; "
+                         f"its columns are {list(available)}")
+    extra = [c for c in available if c != target] if config.input_list == ["all"] else config.input_list
+    unknown = [c for c in extra if c not in available]
+    if unknown:
+        raise ValueError(f"--inputs names {unknown}, not columns of {config.csv or config.series}; "
+                         f"its columns are {list(available)} (or --inputs all)")
+    return [target, *dict.fromkeys(c for c in extra if c != target)]
+
+
+def load_config_data(config: ForecastConfig) -> tuple[pd.DataFrame, int, str]:
+    """(table with the target first and then the inputs, season, name) of the data the config asks for."""
     if config.csv:
-        need = config.lookback + config.horizon
-        series = load_csv(config.csv, config.date_column, config.column, min_length=max(10, int(need / 0.15) + 2))
-        season, name = config.season or 1, config.column
-    else:
-        series, season = load_series(config.series)
-        season, name = config.season or season, config.series
-    return series.to_numpy(dtype=float), series.index.to_numpy(), season, name
+        names = config.input_list
+        if names == ["all"]:
+            names = list(pd.read_csv(config.csv, nrows=0).columns.drop(config.date_column, errors="ignore"))
+        columns = [config.target, *[c for c in names if c != config.target]]
+        table = load_csv(config.csv, config.date_column, columns)
+        return table[_columns(config, list(table.columns), config.target)], config.season or 1, config.target
+    if config.series in FRAMES:
+        frame = FRAMES[config.series]()
+        target = config.target or "temp"
+        return frame[_columns(config, list(frame.columns), target)], config.season or 24, config.series
+    if config.input_list or config.target:
+        raise ValueError(f"--series {config.series} is a single series: --target and --inputs need a table "
+                         f"({', '.join(FRAMES)}) or --csv")
+    series, season = load_series(config.series)
+    return series.to_frame(), config.season or season, config.series
 
 
-@experiment("forecast", ForecastConfig, help="forecast a real series walk-forward on its held-out tail "
-            "(metrics: mae, rmse, mase, directional_accuracy)")
-def run_forecast(config: ForecastConfig) -> Result:
+@experiment("forecast", ForecastConfig, help="forecast a real series (one or several inputs) walk-forward on its "
+            "held-out tail (metrics: mae, mae_last, rmse, mase, directional_accuracy)")
+def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
+                 device: torch.device | str | None = None) -> Result:
+    """Train (networks) or fit (baselines) on the training part and forecast every test origin.
+
+    model: a ready network instead of a new LSTM/GRU: any nn.Module mapping scaled inputs (batch, lookback,
+    features) to scaled target forecasts (batch, horizon, Q) with Q = 3 when config.quantiles else 1 (the
+    target is feature 0). callbacks: extra rnnlab.train callbacks (e.g. rnnlab.viz.live.LivePlot). device:
+    where the network and its batches go (CPU by default). Returns Result with metrics (mae, mae_last, rmse,
+    mase, directional_accuracy, n_test_origins[, coverage, steps, best_step]) and extras (per-step MAE
+    `mae_by_step`, targets, predictions, origins, dates, the table `data`, the scaler...).
+    """
     seed_everything(config.seed)
-    y, dates, season, name = load_config_series(config)
-    split = chronological_split(len(y), config.val_fraction, config.test_fraction)
-    L, H = config.lookback, config.horizon
-    if split.val_end - split.train_end < L + H or split.train_end < L + H + 1:
-        raise ValueError(f"the series ({len(y)} values) is too short for lookback {L} + horizon {H}: the training "
-                         f"part has {split.train_end} values and the validation part {split.val_end - split.train_end}")
-    if config.model == "seasonal_naive":
-        L = max(L, season)  # seasonal naive looks one season back, whatever the lookback
-    scaler = Scaler.fit(y[:split.train_end])                     # statistics of the training part only
-    z = scaler.transform(y)
-    model, history, quantiles = None, None, None
-    train_origins = origins(0, split.train_end, L, H)             # windows entirely inside the training part
+    device = torch.device(device or "cpu")
+    data, season, name = load_config_data(config)
+    x, y = data.to_numpy(dtype=float), data.iloc[:, 0].to_numpy(dtype=float)  # (n, features), (n,)
+    H = config.horizon
+    L = max(config.lookback, season) if config.model == "seasonal_naive" else config.lookback
+    split = check_forecast_sizes(len(y), lookback=L, horizon=H, val_fraction=config.val_fraction,
+                                 test_fraction=config.test_fraction, season=season)
+    if model is not None and config.model not in NETWORKS:
+        raise ValueError(f"a ready model was passed, but --model is {config.model!r}: use lstm or gru")
+    scaler = FrameScaler.fit(x[:split.train_end])                 # statistics of the training part only
+    z = scaler.transform(x)                                       # (n, features)
+    history, keep, quantiles, centre = None, None, None, 0
+    test_origins = np.arange(split.val_end - 1, len(y) - H, config.eval_stride)
 
     if config.model == "persistence":
-        def forecast(past: np.ndarray) -> np.ndarray:
-            return persistence(past, H)
+        def forecast(past: np.ndarray) -> np.ndarray:            # past: (num, lookback, features)
+            return persistence(past[..., 0], H)
     elif config.model == "seasonal_naive":
         def forecast(past: np.ndarray) -> np.ndarray:
-            return seasonal_naive(past, H, season)
-    elif config.model == "linear":
-        linear = LinearAR().fit(*make_windows(z, train_origins, L, H))
+            return seasonal_naive(past[..., 0], H, season)
+    elif config.model == "ets":
+        ets = HoltWinters(season).fit(y[:split.train_end])
+        ets_pred = ets.forecast_at(y, test_origins, H)            # (num, H), each from y[..o] only
 
         def forecast(past: np.ndarray) -> np.ndarray:
-            return scaler.inverse(linear.predict(scaler.transform(past)))
+            return ets_pred
+    elif config.model == "linear":
+        train_x, train_y = frame_windows(z, z[:, 0], np.arange(L - 1, split.train_end - H), L, H)
+        linear = LinearAR(config.ridge).fit(train_x.reshape(len(train_x), -1), train_y)  # (num, L*features)
+
+        def forecast(past: np.ndarray) -> np.ndarray:
+            flat = scaler.transform(past).reshape(len(past), -1)  # (num, lookback * features)
+            return scaler.inverse(linear.predict(flat), 0)
     else:
         quantiles = INTERVAL if config.quantiles else None
-        model = Forecaster(config.model, config.hidden_size, H, config.strategy, quantiles)
-        data = WindowDataset(z, L, H, 0, split.train_end)
-        g = torch.Generator().manual_seed(config.seed)
-        val_stride = max(1, (split.val_end - split.train_end) // 200)  # about 200 validation origins
-        val_x, val_y = make_windows(z, np.arange(split.train_end - 1, split.val_end - H, val_stride), L, H)
-        centre = model._centre
+        if model is None:
+            model = Forecaster(config.model, config.hidden_size, H, config.strategy, quantiles,
+                               input_size=x.shape[1])
+        model.to(device)
+        dataset = FrameWindows(z, z[:, 0], L, H, 0, split.train_end)
+        draw = dataset.batches(config.batch_size, torch.Generator().manual_seed(config.seed))
+
+        def batches() -> tuple[torch.Tensor, torch.Tensor]:
+            xb, yb = draw()
+            return xb.to(device), yb.to(device)                   # (batch, L, features), (batch, H)
+
+        val_stride = max(1, (split.val_end - split.train_end - H) // config.val_origins)
+        val_x, val_y = frame_windows(z, z[:, 0], np.arange(split.train_end - 1, split.val_end - H, val_stride), L, H)
+        centre = int(np.argmin([abs(q - 0.5) for q in quantiles])) if quantiles else 0
 
         def evaluate(m: nn.Module) -> dict[str, float]:
-            return {"val_mae": float(np.abs(predict(m, val_x)[..., centre] - val_y).mean() * scaler.std)}
+            return {"val_mae": float(np.abs(predict(m, val_x)[..., centre] - val_y).mean() * scaler.std[0])}
 
         keep = KeepBest()
-        history = train(model, data.batches(config.batch_size, g), forecast_loss,
-                        TrainConfig(steps=config.steps, lr=config.lr, eval_every=max(1, config.steps // 10),
-                                    progress=config.progress, desc=f"forecast {config.model} {config.strategy}"),
-                        evaluate=evaluate, callbacks=[keep])
+        def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+            return forecast_loss(m, batch, quantiles)                 # pinball loss when config.quantiles
+
+        history = train(model, batches, loss_fn,
+                        config.train_config(f"forecast {config.model} {config.strategy}"),
+                        evaluate=evaluate, callbacks=[*callbacks, keep])
 
         def forecast(past: np.ndarray) -> np.ndarray:
-            return scaler.inverse(predict(model, scaler.transform(past)))  # (num, H, Q)
+            return scaler.inverse(predict(model, scaler.transform(past)), 0)  # (num, H, Q)
 
-    result = walk_forward(forecast, y, L, H, split.val_end, stride=config.eval_stride)
+    result = walk_forward_frame(forecast, x, y, L, H, split.val_end, stride=config.eval_stride)
     full = result["predictions"]
-    point = full[..., model._centre] if full.ndim == 3 else full  # (num, H)
+    point = full[..., centre] if full.ndim == 3 else full          # (num, H)
     targets = result["targets"]
-    metrics = {"mae": mae(targets, point), "rmse": rmse(targets, point),
+    errors = np.abs(targets - point)                               # (num, H)
+    last = result["inputs"][:, -1, 0]                              # the target at each origin
+    metrics = {"mae": mae(targets, point), "mae_last": float(errors[:, -1].mean()), "rmse": rmse(targets, point),
                "mase": mase(targets, point, y[:split.train_end], season),
-               "directional_accuracy": directional_accuracy(targets, point, result["inputs"][:, -1]),
+               "directional_accuracy": directional_accuracy(targets, point, last),
                "n_test_origins": len(targets)}
-    extras = {"series_name": name, "y": y, "dates": dates, "split": split, "season": season, "scaler": scaler,
-              "origins": result["origins"], "inputs": result["inputs"], "targets": targets, "predictions": point}
+    extras = {"series_name": name, "data": data, "columns": list(data.columns), "y": y, "dates": data.index.to_numpy(),
+              "split": split, "season": season, "scaler": scaler, "origins": result["origins"],
+              "inputs": result["inputs"][..., 0], "targets": targets, "predictions": point,
+              "mae_by_step": errors.mean(axis=0)}
     if quantiles:
         lower, upper = full[..., 0], full[..., -1]
         metrics["coverage"] = coverage(targets, lower, upper)

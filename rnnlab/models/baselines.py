@@ -12,6 +12,8 @@ the M3 monthly series. Each function takes past windows (num, lookback) and retu
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from rnnlab.validate import check_array, check_float, check_int
@@ -64,3 +66,63 @@ class LinearAR:
         check_array(past, "past", shape=(None, self.weights.shape[0] - 1))
         past = np.asarray(past, dtype=float)
         return self._design(past) @ self.weights
+
+
+class HoltWinters:
+    """Additive Holt-Winters exponential smoothing without trend, ETS(A,N,A) (Hyndman & Athanasopoulos 2021, 8.3):
+
+        level  l_t = alpha (y_t - s_{t-m}) + (1 - alpha) l_{t-1}
+        season s_t = gamma (y_t - l_{t-1}) + (1 - gamma) s_{t-m}
+        forecast y_{o+k} = l_o + s_{o+k-m*ceil(k/m)}
+
+    `fit` estimates alpha, gamma and the initial states on the training part with statsmodels'
+    `ExponentialSmoothing`; `forecast_at` runs the same smoothing (again by statsmodels, parameters fixed) over
+    the whole series, so that the forecast at origin o uses only y_0..y_o (walk-forward). With season 1 there is
+    no season: simple exponential smoothing, ETS(A,N,N), whose forecast is the level l_o at every step.
+    """
+
+    def __init__(self, season: int) -> None:
+        self.season = check_int(season, "season", minimum=1)
+        self.params: dict | None = None
+        self.converged = True  # False when statsmodels' optimiser stopped before converging
+
+    def _model(self, y: np.ndarray, **known):
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing  # imported here: rnnlab imports fast
+
+        if self.season == 1:
+            return ExponentialSmoothing(np.asarray(y, dtype=float), trend=None, seasonal=None, **known)
+        return ExponentialSmoothing(np.asarray(y, dtype=float), trend=None, seasonal="add",
+                                    seasonal_periods=self.season, **known)
+
+    def fit(self, y_train: np.ndarray) -> HoltWinters:
+        """y_train: (n,) the training part, n >= 2 seasons."""
+        check_array(y_train, "y_train", ndim=1, finite=True)
+        if len(y_train) < max(2 * self.season, 10):
+            raise ValueError(f"Holt-Winters needs two seasons of training data ({2 * self.season}), got {len(y_train)}")
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+        with warnings.catch_warnings(record=True) as caught:  # long seasons (365) may stop before convergence
+            warnings.simplefilter("always", ConvergenceWarning)
+            self.params = dict(self._model(y_train, initialization_method="estimated").fit().params)
+        self.converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        return self
+
+    def forecast_at(self, y: np.ndarray, origin_idx: np.ndarray, horizon: int) -> np.ndarray:
+        """y: (n,) the whole series, origin_idx: (num,) -> (num, horizon) forecasts made at each origin."""
+        if self.params is None:
+            raise RuntimeError("HoltWinters.forecast_at before fit: call fit(y_train) first")
+        check_array(y, "y", ndim=1, finite=True)
+        check_int(horizon, "horizon", minimum=1)
+        p, m = self.params, self.season
+        o = np.asarray(origin_idx, dtype=int)[:, None]                              # (num, 1)
+        k = np.arange(1, horizon + 1)[None, :]                                      # (1, horizon)
+        if m == 1:
+            smoothed = self._model(y, initialization_method="known", initial_level=p["initial_level"]).fit(
+                smoothing_level=p["smoothing_level"], optimized=False)
+            return np.repeat(np.asarray(smoothed.level)[o], horizon, axis=1)        # (num, horizon)
+        smoothed = self._model(y, initialization_method="known", initial_level=p["initial_level"],
+                               initial_seasonal=p["initial_seasons"]).fit(
+            smoothing_level=p["smoothing_level"], smoothing_seasonal=p["smoothing_seasonal"], optimized=False)
+        level, season = np.asarray(smoothed.level), np.asarray(smoothed.season)  # (n,) states after each y_t
+        back = o + k - m * np.ceil(k / m).astype(int)                               # season index, <= o
+        return level[o] + season[back]                                              # (num, horizon)

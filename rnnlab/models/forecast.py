@@ -26,22 +26,30 @@ STRATEGIES = ["direct", "recursive", "seq2seq"]
 
 
 class Forecaster(nn.Module):
-    """Recurrent forecaster. x: (batch, lookback, 1) scaled values -> (batch, horizon, Q), Q = number of
-    quantiles (1 for a point forecast trained with squared error)."""
+    """Recurrent forecaster. x: (batch, lookback, input_size) scaled inputs -> (batch, horizon, Q) forecasts of the
+    target, Q = number of quantiles (1 for a point forecast trained with squared error). The target is input
+    column `target` (0 for a univariate series); with several inputs only the direct strategy applies (the
+    other strategies feed forecasts back as the next input, and the other columns' futures are unknown)."""
 
     def __init__(self, cell: str = "lstm", hidden_size: int = 32, horizon: int = 1, strategy: str = "direct",
-                 quantiles: Sequence[float] | None = None, num_layers: int = 1) -> None:
+                 quantiles: Sequence[float] | None = None, num_layers: int = 1, input_size: int = 1,
+                 target: int = 0) -> None:
         super().__init__()
         self.cell = check_choice(cell, "cell", list(CELLS))
         self.strategy = check_choice(strategy, "strategy", STRATEGIES)
         self.horizon = check_int(horizon, "horizon", minimum=1)
         check_int(hidden_size, "hidden_size", minimum=1)
+        self.input_size = check_int(input_size, "input_size", minimum=1)
+        self.target = check_int(target, "target", minimum=0, maximum=input_size - 1)
+        if input_size > 1 and strategy != "direct":
+            raise ValueError(f"strategy {strategy!r} feeds forecasts back as inputs, which needs a single input "
+                             f"series; with {input_size} inputs use --strategy direct")
         self.quantiles = tuple(float(q) for q in quantiles) if quantiles else None
         levels = list(self.quantiles or ())
         if any(not 0 < q < 1 for q in levels) or levels != sorted(levels):
             raise ValueError(f"quantiles must be increasing levels in (0, 1), got {quantiles}")
         self.num_outputs = len(self.quantiles) if self.quantiles else 1
-        self.encoder = CELLS[cell](1, hidden_size, num_layers=num_layers, batch_first=True)
+        self.encoder = CELLS[cell](input_size, hidden_size, num_layers=num_layers, batch_first=True)
         steps_out = self.horizon if strategy == "direct" else 1
         self.head = nn.Linear(hidden_size, steps_out * self.num_outputs)
         self.decoder = CELLS[cell](1, hidden_size, num_layers=num_layers, batch_first=True) \
@@ -55,11 +63,11 @@ class Forecaster(nn.Module):
         return int(np.argmin([abs(q - 0.5) for q in self.quantiles]))
 
     def forward(self, x: torch.Tensor, horizon: int | None = None, teacher: torch.Tensor | None = None) -> torch.Tensor:
-        """x: (batch, lookback, 1) -> (batch, horizon, Q). `teacher` (batch, horizon): true future values that a
-        recursive model reads instead of its own predictions (teacher forcing, used in training)."""
-        check_array(x, "x", shape=("batch", "lookback", 1))
+        """x: (batch, lookback, input_size) -> (batch, horizon, Q). `teacher` (batch, horizon): true future values
+        that a recursive model reads instead of its own predictions (teacher forcing, used in training)."""
+        check_array(x, "x", shape=("batch", "lookback", self.input_size))
         horizon = self.horizon if horizon is None else check_int(horizon, "horizon", minimum=1)
-        last = x[:, -1:, :]                                              # (batch, 1, 1) last observed value
+        last = x[:, -1:, self.target:self.target + 1]                   # (batch, 1, 1) last observed target value
         out, state = self.encoder(x)                                     # out: (batch, lookback, hidden)
         if self.strategy == "direct":
             if horizon != self.horizon:
@@ -89,25 +97,37 @@ def pinball_loss_torch(pred: torch.Tensor, target: torch.Tensor, quantiles: Sequ
     return torch.maximum(q * diff, (q - 1) * diff).mean()
 
 
-def forecast_loss(model: Forecaster, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-    """The training loss: squared error for a point forecaster, pinball loss for a quantile one.
-    A recursive model is trained one step ahead with teacher forcing over the whole horizon."""
-    x, y = batch                                                        # (batch, lookback, 1), (batch, horizon)
-    teacher = y if model.strategy == "recursive" else None
-    pred = model(x, horizon=y.shape[1], teacher=teacher)               # (batch, horizon, Q)
-    if model.quantiles:
-        return pinball_loss_torch(pred, y, model.quantiles)
+def forecast_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor],
+                  quantiles: Sequence[float] | None = None) -> torch.Tensor:
+    """The training loss: squared error for a point forecaster, pinball loss for a quantile one (`quantiles`
+    given, or a model with a `quantiles` attribute, e.g. (0.1, 0.5, 0.9)). A recursive model is trained one step
+    ahead with teacher forcing over the whole horizon.
+    batch: x (batch, lookback, features), y (batch, horizon) -> a scalar."""
+    x, y = batch                                                  # (batch, lookback, features), (batch, horizon)
+    if isinstance(model, Forecaster):
+        teacher = y if model.strategy == "recursive" else None
+        pred = model(x, horizon=y.shape[1], teacher=teacher)         # (batch, horizon, Q)
+    else:                                                            # a model of your own: (batch, horizon, Q)
+        pred = model(x)
+    quantiles = getattr(model, "quantiles", None) if quantiles is None else quantiles
+    if quantiles:
+        return pinball_loss_torch(pred, y, quantiles)
     return nn.functional.mse_loss(pred[..., 0], y)
 
 
 @torch.no_grad()
 def predict(model: Forecaster, past: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """past: (num, lookback) scaled values -> (num, horizon, Q) numpy forecasts (model in eval mode)."""
-    check_array(past, "past", ndim=2, finite=True)
+    """past: (num, lookback) scaled values of a univariate series, or (num, lookback, input_size) scaled inputs
+    -> (num, horizon, Q) numpy forecasts of the (scaled) target (model in eval mode)."""
+    check_array(past, "past", finite=True)
+    if np.ndim(past) not in (2, 3):
+        raise ValueError(f"past must be (num, lookback) or (num, lookback, input_size), got shape {np.shape(past)}")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    x = torch.tensor(np.asarray(past), dtype=torch.float32, device=device).unsqueeze(-1)  # (num, lookback, 1)
+    x = torch.tensor(np.asarray(past), dtype=torch.float32, device=device)
+    if x.ndim == 2:
+        x = x.unsqueeze(-1)                                                  # (num, lookback, 1)
     outs = [model(x[i:i + batch_size]).cpu().numpy() for i in range(0, len(x), batch_size)]
     model.train(was_training)
     return np.concatenate(outs, axis=0)

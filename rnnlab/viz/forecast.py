@@ -35,13 +35,30 @@ def plot_series_split(dates: np.ndarray, y: np.ndarray, train_end: int, val_end:
     return fig
 
 
+def white_noise_band(n: int) -> float:
+    """Half-width 1.96/sqrt(n) of the band that 95% of white noise's autocorrelations fall in (n values)."""
+    return 1.96 / np.sqrt(check_int(n, "n", minimum=1))
+
+
+def acf_outside_band(values: np.ndarray, max_lag: int) -> tuple[int, float]:
+    """(how many of the lags 1..max_lag lie outside the white-noise band, how many white noise would put there:
+    5% of max_lag)."""
+    r = autocorrelation(values, max_lag)[1:]   # (max_lag,) lags 1..max_lag
+    return int((np.abs(r) > white_noise_band(len(values))).sum()), 0.05 * max_lag
+
+
 def plot_acf(series: Mapping[str, np.ndarray], max_lag: int, *, ax: plt.Axes | None = None) -> plt.Figure:
-    """Autocorrelation against lag for each named series, with the +-1.96/sqrt(n) band of white noise."""
+    """Autocorrelation at lags 1..max_lag as bars (side by side for several series), with the +-1.96/sqrt(n)
+    band that white noise stays inside at 95% of lags."""
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3))
     n = min(len(v) for v in series.values())
-    for name, values in series.items():
-        ax.plot(np.arange(max_lag + 1), autocorrelation(values, max_lag), marker=".", ms=3, label=name)
-    ax.axhspan(-1.96 / np.sqrt(n), 1.96 / np.sqrt(n), color="grey", alpha=0.2, label="white-noise band")
+    lags = np.arange(1, max_lag + 1)
+    width = 0.8 / len(series)
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar(lags + (i - (len(series) - 1) / 2) * width, autocorrelation(values, max_lag)[1:], width=width,
+               color=f"C{i}", label=name)
+    band = white_noise_band(n)
+    ax.axhspan(-band, band, color="grey", alpha=0.25, label="white-noise band (95%)")
     ax.axhline(0, color="black", lw=0.5)
     ax.set_xlabel("lag")
     ax.set_ylabel("autocorrelation")
