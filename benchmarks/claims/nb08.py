@@ -128,8 +128,8 @@ def _hourly(seed: int, base: dict[str, float]) -> list[tuple[str, float, str, fl
              uni.metrics["mae_last"]),
             ("but the GRU does not beat the linear model on the same inputs by 5% at 24 h", g, ">",
              0.95 * base["linear"]),
-            ("the linear model on 4 columns is within 5% of the GRU on all 11 at 24 h (a match)",
-             abs(base["csv4"] / g - 1), "<", 0.05)]
+            ("the linear model on these 4 columns is at least as accurate as the GRU on all 11 at 24 h",
+             base["csv4"], "<", g)]
 
 
 def _finance(seed: int) -> list[tuple[str, float, str, float]]:

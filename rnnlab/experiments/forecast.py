@@ -71,6 +71,8 @@ class ForecastConfig(TrainingBlock):
         check_int(self.eval_stride, "eval_stride", minimum=1)
         check_int(self.val_origins, "val_origins", minimum=1)
         check_float(self.ridge, "ridge", minimum=0.0)
+        check_int(self.hidden_size, "hidden_size", minimum=1)
+        check_float(self.val_fraction, "val_fraction", minimum=0.0, maximum=0.9)
         check_float(self.test_fraction, "test_fraction", minimum=0.0, maximum=0.5, strict_minimum=True)
         if self.column and self.target and self.column != self.target:
             raise ValueError(f"--column {self.column!r} and --target {self.target!r} disagree: give one of them")
