@@ -20,6 +20,8 @@ from typing import Any
 
 import torch
 
+from rnnlab.validate import check_choice, check_float, check_int
+
 
 @dataclass(kw_only=True)
 class TrainingBlock:
@@ -36,6 +38,51 @@ class TrainingBlock:
     clip_grad_norm: float | None = 1.0     # rescale the gradient to this norm when larger (None: no clipping)
     eval_every: int = 100                  # steps between evaluations (and one at the end)
     progress: bool = True                  # show a progress bar
+
+    def __post_init__(self) -> None:
+        self.check_fields()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A config's own `__post_init__` (its task-specific checks) runs after `check_fields`, always."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_checks_fields", False):
+            def __post_init__(self: TrainingBlock, _own: Callable = own) -> None:
+                TrainingBlock.check_fields(self)
+                _own(self)
+
+            __post_init__._checks_fields = True  # type: ignore[attr-defined]
+            cls.__post_init__ = __post_init__  # type: ignore[method-assign]
+
+    def check_fields(self) -> None:
+        """Refuse, by the option's name, a value of the wrong type, a non-finite number, a negative count, a value
+        outside a field's `choices`, and the shared fields' impossible values (steps, batch size, lr...)."""
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):
+            value, (kind, optional) = getattr(self, f.name), _base_type(hints[f.name])
+            option = "--" + f.name.replace("_", "-")
+            if value is None:
+                if not optional:
+                    raise TypeError(f"{f.name} ({option}) must be set; None is not allowed")
+                continue
+            if kind is bool:
+                if not isinstance(value, bool):
+                    raise TypeError(f"{f.name} ({option}) must be True or False, got {value!r}")
+            elif kind is int:
+                check_int(value, f"{f.name} ({option})", minimum=0)
+            elif kind is float:
+                check_float(value, f"{f.name} ({option})")
+            elif kind is str and not isinstance(value, str):
+                raise TypeError(f"{f.name} ({option}) must be a string, got {type(value).__name__} ({value!r})")
+            if f.metadata.get("choices") is not None:
+                check_choice(value, f"{f.name} ({option})", f.metadata["choices"])
+        shared = {"seed": (check_int, dict(minimum=0, maximum=2**32 - 1)), "steps": (check_int, dict(minimum=1)),
+                  "batch_size": (check_int, dict(minimum=1)), "eval_every": (check_int, dict(minimum=1)),
+                  "lr": (check_float, dict(minimum=0.0, strict_minimum=True)),
+                  "clip_grad_norm": (check_float, dict(minimum=0.0, strict_minimum=True))}
+        for name, (check, bounds) in shared.items():
+            if getattr(self, name) is not None:  # a config may leave one to be resolved later (None)
+                check(getattr(self, name), f"{name} (--{name.replace('_', '-')})", **bounds)
 
     def train_config(self, desc: str = "training", **overrides: Any) -> Any:
         """The `rnnlab.train.TrainConfig` for this block (steps, lr, clipping, evaluation, progress)."""
