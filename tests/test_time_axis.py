@@ -1,6 +1,7 @@
 """A user's series: the time axis is checked, and every fault is refused by name or repaired on request
 (issue 15, kinds A and D; the files in tests/data/cases are the cases found by trying rnnlab as users would)."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +225,31 @@ def test_empty_values_are_filled_on_request(tmp_path, capsys):
     rows[0] = (rows[0][0], "")
     with pytest.raises(ValueError, match="empty values at the start of the series"):
         load_csv(write(tmp_path, csv_text(rows)), "date", "value", fill_missing="ffill")
+
+
+# --- the same through the command line (forecast --csv) -------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["--csv", str(CASES / "dup_date.csv"), "--target", "sales"], r"2021-05-21 \(rows 142, 143\).*--duplicates"),
+    (["--csv", str(CASES / "empty_date.csv"), "--target", "value"], "empty date at row 5"),
+    (["--csv", str(CASES / "latin1.csv"), "--target", "x"], r"latin1.csv is not utf-8.*--encoding"),
+    (["--series", "seattle_daily", "--lookback", "7", "--horizon", "100", "--test-fraction", "0.05",
+      "--val-fraction", "0.3"], r"horizon 100 is longer than the test part \(73 values\): lower horizon or raise "
+                                r"test_fraction"),
+])
+def test_forecast_command_line_names_the_fault_and_the_option(capsys, args, message):
+    from rnnlab.experiments.__main__ import main
+
+    with pytest.raises(SystemExit):
+        main(["forecast", *args, "--model", "persistence", "--no-progress"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert re.search(message, err), err
+
+
+def test_forecast_command_line_repairs_on_request(capsys):
+    from rnnlab.experiments.__main__ import main
+
+    assert main(["forecast", "--csv", str(CASES / "dup_date.csv"), "--target", "sales", "--duplicates", "mean",
+                 "--model", "persistence", "--horizon", "7", "--lookback", "14", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "combined 1 duplicated row(s) by their mean" in out and '"mase"' in out.splitlines()[-1]

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from rnnlab.data.frames import FrameScaler, FrameWindows, frame_windows, walk_forward_frame
+from rnnlab.data.time_axis import DUPLICATES, FILL_MISSING
 from rnnlab.data.timeseries import SERIES, load_csv, load_series
 from rnnlab.data.weather import FRAMES
 from rnnlab.data.windows import check_forecast_sizes
@@ -48,6 +49,13 @@ class ForecastConfig(TrainingBlock):
     column: str = ""              # alias of --target for a CSV (the value column)
     inputs: str = ""              # comma-separated extra input columns, or 'all' ('' = the target's past only)
     date_column: str = "date"     # the date column of the CSV
+    date_format: str = ""         # CSV dates' format, e.g. '%d/%m/%Y' (needed for dates like 01/02/2021; '' = ISO)
+    sort: bool = False            # sort CSV rows that are out of time order (default: refuse them)
+    duplicates: str = field(default="error", metadata={"choices": list(DUPLICATES), "help": "CSV rows with the "
+                            "same time: refuse (error) or combine them by their mean, first or last value"})
+    fill_missing: str = field(default="error", metadata={"choices": list(FILL_MISSING), "help": "missing CSV time "
+                              "steps or empty values: refuse (error), interpolate linearly, or ffill (carry forward)"})
+    encoding: str = "utf-8"       # the CSV's text encoding (e.g. latin-1)
     season: int = 0               # season length m for seasonal naive, ETS and MASE (0: the data's own, 1 for a CSV)
     model: str = field(default="lstm", metadata={"choices": MODELS, "help": "forecaster"})
     strategy: str = field(default="direct", metadata={"choices": STRATEGIES, "help": "multi-step strategy"})
@@ -120,9 +128,15 @@ def load_config_data(config: ForecastConfig) -> tuple[pd.DataFrame, int, str]:
     if config.csv:
         names = config.input_list
         if names == ["all"]:
-            names = list(pd.read_csv(config.csv, nrows=0).columns.drop(config.date_column, errors="ignore"))
+            try:
+                header = pd.read_csv(config.csv, nrows=0, encoding=config.encoding).columns
+            except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                header = pd.Index([config.target])  # load_csv below names the problem
+            names = list(header.drop(config.date_column, errors="ignore"))
         columns = [config.target, *[c for c in names if c != config.target]]
-        table = load_csv(config.csv, config.date_column, columns)
+        table = load_csv(config.csv, config.date_column, columns, date_format=config.date_format or None,
+                         sort=config.sort, duplicates=config.duplicates, fill_missing=config.fill_missing,
+                         encoding=config.encoding)
         return table[_columns(config, list(table.columns), config.target)], config.season or 1, config.target
     if config.series in FRAMES:
         frame = FRAMES[config.series]()
