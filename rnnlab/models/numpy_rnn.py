@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from rnnlab.validate import check_array, check_choice, check_float, check_int
 
@@ -83,22 +84,59 @@ def check_params(params: Params) -> tuple[int, int, int]:
     return inputs, hidden, outputs
 
 
+def _numpy(x: object) -> object:
+    """A torch tensor as a numpy array (this module computes in numpy); anything else as it came."""
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else x
+
+
+def _check_weights(W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray) -> tuple[int, int]:
+    """Check W_xh (hidden, input), W_hh (hidden, hidden), b_h (hidden,): float, finite; return (input, hidden)."""
+    check_array(W_xh, "W_xh", shape=("hidden", "input"), floating=True, finite=True)
+    hidden, inputs = W_xh.shape
+    check_array(W_hh, "W_hh", shape=(hidden, hidden), floating=True, finite=True)
+    check_array(b_h, "b_h", shape=(hidden,), floating=True, finite=True)
+    return inputs, hidden
+
+
+def _step(x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
+          f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    a = x_t @ W_xh.T + h_prev @ W_hh.T + b_h                       # (batch, hidden)
+    return f(a)
+
+
 def rnn_step(x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
              activation: str = "tanh") -> np.ndarray:
-    """One step of the recurrence. x_t: (batch, input), h_prev: (batch, hidden) -> h_t: (batch, hidden)."""
-    a = x_t @ W_xh.T + h_prev @ W_hh.T + b_h                       # (batch, hidden)
-    return ACTIVATIONS[activation].f(a)
+    """One step of the recurrence. x_t: (batch, input), h_prev: (batch, hidden) -> h_t: (batch, hidden).
+
+    Weights as in the module docstring: W_xh (hidden, input), W_hh (hidden, hidden), b_h (hidden,). Any float
+    dtype; torch tensors are converted to numpy. Raises TypeError for an argument that is not an array or not
+    floating-point, ValueError (naming the argument) for a wrong shape, an empty or a non-finite array, or an
+    unknown activation.
+    """
+    x_t, h_prev, W_xh, W_hh, b_h = map(_numpy, (x_t, h_prev, W_xh, W_hh, b_h))
+    inputs, hidden = _check_weights(W_xh, W_hh, b_h)
+    check_array(x_t, "x_t", shape=("batch", inputs), floating=True, finite=True)
+    check_array(h_prev, "h_prev", shape=(x_t.shape[0], hidden), floating=True, finite=True)
+    check_choice(activation, "activation", list(ACTIVATIONS))
+    return _step(x_t, h_prev, W_xh, W_hh, b_h, ACTIVATIONS[activation].f)
 
 
 def rnn_hidden_states(x: np.ndarray, h0: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray,
                       activation: str = "tanh") -> np.ndarray:
-    """All hidden states. x: (batch, time, input), h0: (batch, hidden) -> hs: (batch, time, hidden)."""
-    check_array(x, "x", shape=("batch", "time", W_xh.shape[1]), floating=True)
-    check_array(h0, "h0", shape=(x.shape[0], W_hh.shape[0]), floating=True)
-    check_choice(activation, "activation", list(ACTIVATIONS))
+    """All hidden states. x: (batch, time, input), h0: (batch, hidden) -> hs: (batch, time, hidden).
+
+    Any float dtype; torch tensors are converted to numpy. Raises TypeError for an argument that is not an
+    array or not floating-point, ValueError (naming the argument) for a wrong shape, an empty or a non-finite
+    array, or an unknown activation.
+    """
+    x, h0, W_xh, W_hh, b_h = map(_numpy, (x, h0, W_xh, W_hh, b_h))
+    inputs, hidden = _check_weights(W_xh, W_hh, b_h)
+    check_array(x, "x", shape=("batch", "time", inputs), floating=True, finite=True)
+    check_array(h0, "h0", shape=(x.shape[0], hidden), floating=True, finite=True)
+    f = ACTIVATIONS[check_choice(activation, "activation", list(ACTIVATIONS))].f
     h, hs = h0, []
     for t in range(x.shape[1]):
-        h = rnn_step(x[:, t], h, W_xh, W_hh, b_h, activation)      # (batch, hidden)
+        h = _step(x[:, t], h, W_xh, W_hh, b_h, f)                  # (batch, hidden)
         hs.append(h)
     return np.stack(hs, axis=1)                                     # (batch, time, hidden)
 
@@ -246,8 +284,23 @@ def jacobian_product_norms(jacobians: np.ndarray) -> np.ndarray:
 
 def clip_grad_norm(grads: dict[str, np.ndarray], threshold: float) -> tuple[dict[str, np.ndarray], float]:
     """Gradient clipping by the global norm (Pascanu, Mikolov & Bengio 2013): when ||g|| > threshold, scale every
-    gradient by threshold / ||g||. Returns (new gradients, the norm before clipping); the input is not changed."""
+    gradient by threshold / ||g||. Returns (new gradients, the norm before clipping); the input is not changed.
+
+    grads: a dict of float numpy arrays or torch tensors (each comes back in its own type). Raises TypeError when
+    grads is not a dict of float arrays, ValueError when threshold is not positive and finite or a gradient holds
+    NaN or inf (a diverged step: clipping cannot repair it; lower the learning rate or the clipping threshold).
+    """
     threshold = check_float(threshold, "threshold", minimum=0.0, strict_minimum=True)
-    norm = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads.values())))
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of gradient arrays, e.g. {{'W_hh': array}}, got {type(grads).__name__}")
+    total = 0.0
+    for name, g in grads.items():
+        check_array(g, f"grads[{name!r}]", floating=True, nonempty=False)
+        g64 = np.asarray(_numpy(g), dtype=np.float64)
+        if not np.isfinite(g64).all():
+            raise ValueError(f"grads[{name!r}] contains NaN or infinite values: the step diverged and clipping "
+                             "cannot repair it; lower the learning rate or the clipping threshold")
+        total += float(np.sum(g64**2))
+    norm = float(np.sqrt(total))
     scale = threshold / norm if norm > threshold else 1.0
     return {name: g * scale for name, g in grads.items()}, norm
