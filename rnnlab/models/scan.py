@@ -18,6 +18,7 @@ streaming inference one token at a time).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,17 +36,35 @@ def log_g(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x >= 0, (F.relu(x) + 0.5).log(), -F.softplus(-x))
 
 
+def _tensor(x: object) -> object:
+    """A numpy array as a torch tensor (this module computes in torch); anything else as it came."""
+    return torch.from_numpy(np.ascontiguousarray(x)) if isinstance(x, np.ndarray) else x
+
+
+def _check_log(x: torch.Tensor, name: str) -> None:
+    """A log-space input may hold -inf (log 0) but never NaN or +inf (an infinite coefficient or input)."""
+    if bool(torch.isnan(x).any()) or bool(torch.isposinf(x).any()):
+        raise ValueError(f"{name} contains NaN or +inf; it holds logs of finite positive numbers (-inf, log 0, is "
+                         "allowed)")
+
+
 def parallel_scan_log(log_a: torch.Tensor, log_b: torch.Tensor, log_h0: torch.Tensor | None = None) -> torch.Tensor:
     """All states of h_t = a_t * h_{t-1} + b_t at once, in log space.
 
     log_a, log_b: (batch, time, hidden) logs of the (positive) coefficients and inputs.
     log_h0: (batch, hidden) log of the initial state, or None for h_0 = 0.
-    Returns h: (batch, time, hidden), the states h_1 .. h_T.
+    Returns h: (batch, time, hidden), the states h_1 .. h_T (a tensor; numpy inputs are converted).
+    Raises TypeError for an argument that is not an array or not floating-point, ValueError (naming it) for a
+    wrong or mismatched shape, an empty array, or a NaN or +inf entry.
     """
+    log_a, log_b, log_h0 = _tensor(log_a), _tensor(log_b), _tensor(log_h0)
     check_array(log_a, "log_a", ndim=3, floating=True)
     check_array(log_b, "log_b", shape=tuple(log_a.shape), floating=True)
+    _check_log(log_a, "log_a")
+    _check_log(log_b, "log_b")
     if log_h0 is not None:
         check_array(log_h0, "log_h0", shape=(log_a.shape[0], log_a.shape[2]), floating=True)
+        _check_log(log_h0, "log_h0")
         log_a = F.pad(log_a, (0, 0, 1, 0))                      # (batch, 1 + time, hidden): a_0 = 1
         log_b = torch.cat([log_h0.unsqueeze(1), log_b], dim=1)  # (batch, 1 + time, hidden): b_0 = h_0
     a_star = torch.cumsum(log_a, dim=1)                         # log of a_1 * ... * a_t
@@ -57,10 +76,15 @@ def parallel_scan_log(log_a: torch.Tensor, log_b: torch.Tensor, log_h0: torch.Te
 def linear_scan_sequential(a: torch.Tensor, b: torch.Tensor, h0: torch.Tensor | None = None) -> torch.Tensor:
     """The same recurrence h_t = a_t * h_{t-1} + b_t as a plain loop over time (the reference for the scan).
 
-    a, b: (batch, time, hidden); h0: (batch, hidden) or None for zeros. Returns (batch, time, hidden).
+    a, b: (batch, time, hidden); h0: (batch, hidden) or None for zeros. Returns (batch, time, hidden), a tensor
+    (numpy inputs are converted). Raises TypeError for an argument that is not an array or not floating-point,
+    ValueError (naming it) for a wrong or mismatched shape, an empty array, or a NaN or infinite entry.
     """
-    check_array(a, "a", ndim=3, floating=True)
-    check_array(b, "b", shape=tuple(a.shape), floating=True)
+    a, b, h0 = _tensor(a), _tensor(b), _tensor(h0)
+    check_array(a, "a", ndim=3, floating=True, finite=True)
+    check_array(b, "b", shape=tuple(a.shape), floating=True, finite=True)
+    if h0 is not None:
+        check_array(h0, "h0", shape=(a.shape[0], a.shape[2]), floating=True, finite=True)
     h = torch.zeros_like(a[:, 0]) if h0 is None else h0         # (batch, hidden)
     states = []
     for t in range(a.shape[1]):
