@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -156,5 +157,16 @@ class TransformerRegressor(nn.Module):
 
 def attention_reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """torch's fused causal attention, the reference that the explicit version is tested against.
-    q, k, v: (batch, heads, time, d_head) -> (batch, heads, time, d_head)."""
-    return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    q, k, v: (batch, heads, time, d_head) -> (batch, heads, time, d_head).
+
+    numpy arrays are converted to tensors; mixed float dtypes are computed in the widest of them. Raises
+    TypeError for an argument that is not an array or not floating-point, ValueError (naming it) for a wrong
+    or mismatched shape, an empty array, or a NaN or infinite entry.
+    """
+    q, k, v = (torch.from_numpy(np.ascontiguousarray(z)) if isinstance(z, np.ndarray) else z for z in (q, k, v))
+    check_array(q, "q", shape=("batch", "heads", "time", "d_head"), floating=True, finite=True)
+    B, H, _, D = q.shape
+    check_array(k, "k", shape=(B, H, "time", D), floating=True, finite=True)
+    check_array(v, "v", shape=(B, H, k.shape[2], "d_v"), floating=True, finite=True)
+    dtype = torch.promote_types(torch.promote_types(q.dtype, k.dtype), v.dtype)
+    return F.scaled_dot_product_attention(q.to(dtype), k.to(dtype), v.to(dtype), is_causal=True)
