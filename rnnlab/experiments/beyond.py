@@ -77,8 +77,8 @@ def run_beyond(config: BeyondConfig, model: nn.Module | None = None, callbacks: 
     """Train `config.model` (or your own `model`: any nn.Module mapping (batch, T, 2) -> (batch, 1)) on the
     adding problem with `fit_adding`, the loop shared with `adding`. `callbacks` are extra rnnlab.train
     callbacks (e.g. rnnlab.viz.live.LivePlot()); `device` is where the model and the batches go (CPU default).
-    Returns metrics test_mse, baseline_mse (predict the mean of the held-out targets), predict_one_mse, best_test_mse, parameters,
-    steps, train_seconds. Raises TypeError when `model` is not an nn.Module."""
+    Returns metrics test_mse, baseline_mse (predict the mean of the held-out targets), predict_one_mse,
+    best_test_mse, parameters, steps, train_seconds. Raises TypeError when `model` is not an nn.Module."""
     seed_everything(config.seed)
     if model is None:
         model = build_model(config)
