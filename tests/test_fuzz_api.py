@@ -99,13 +99,6 @@ PERTURBATIONS = ["float16", "float32", "float64", "int", "bool", "numpy", "torch
 # (function, perturbation) -> why it still fails (found by this suite; files owned by others): owners fix these
 # and delete the entry (xfail strict: a fixed entry fails until it is deleted).
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("coverage", "nan"): "lower: ValueError without naming 'lower': y_pred contains NaN or infinite values",
-    ("coverage", "inf"): "lower: ValueError without naming 'lower': y_pred contains NaN or infinite values",
-    ("coverage", "empty"): "lower: ValueError without naming 'lower': y_pred is empty (shape (0,)); expected at least ",
-    ("coverage", "drop a dim"): "lower: TypeError without naming 'lower': y_pred must be a numpy array or torch tensor",
-    ("coverage", "a list"): "lower: TypeError without naming 'lower': y_pred must be a numpy array or torch tensor, go",
-    ("coverage", "a string"): "lower: TypeError without naming 'lower': y_pred must be a numpy array or torch tensor, ",
-    ("coverage", "None"): "lower: TypeError without naming 'lower': y_pred must be a numpy array or torch tensor, got ",
     ("bits_per_char", "numpy"): "logits: bare AttributeError from inside: 'numpy.ndarray' object has no attribute 'flo",
     ("bits_per_char", "nan"): "logits: NaN or inf in, NaN or inf out, in silence",
     ("bits_per_char", "inf"): "logits: NaN or inf in, NaN or inf out, in silence",
@@ -124,10 +117,6 @@ KNOWN_FAILURES: dict[tuple[str, str], str] = {
     ("bag_of_words", "a string"): "ids: bare AttributeError from inside: 'str' object has no attribute 'shape'",
     ("bag_of_words", "None"): "ids: bare AttributeError from inside: 'NoneType' object has no attribute 'shape'",
     ("last_real_state", "numpy"): "lengths: bare AttributeError from inside: 'numpy.ndarray' object has no attribute '",
-    ("make_windows", "nan"): "y: NaN or inf in, NaN or inf out, in silence",
-    ("make_windows", "inf"): "y: NaN or inf in, NaN or inf out, in silence",
-    ("make_windows", "drop a dim"): "origin_idx: bare IndexError from inside: too many indices for array: array is 0-d",
-    ("make_windows", "add a dim"): "origin_idx: ValueError without naming 'origin_idx': operands could not be broadcas",
     ("SequenceModel.forward", "float16"): "x: ValueError without naming 'x': RNN input dtype (torch.float16) does not ",
     ("SequenceModel.forward", "float64"): "x: ValueError without naming 'x': RNN input dtype (torch.float64) does not ",
     ("SequenceModel.forward", "numpy"): "x: bare AttributeError from inside: 'numpy.ndarray' object has no attribute '",

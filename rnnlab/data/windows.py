@@ -117,14 +117,40 @@ def origins(start: int, end: int, lookback: int, horizon: int, stride: int = 1) 
     return np.arange(start + lookback - 1, end - horizon, stride)
 
 
+def _whole_numbers(values: object, name: str) -> np.ndarray:
+    """A 1-D array, tensor or list of whole numbers (floats such as 3.0 allowed) as an int array, else an error."""
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    if isinstance(values, list | tuple | range):
+        try:
+            values = np.asarray(values)
+        except ValueError:
+            raise ValueError(f"{name} must be a flat list of whole numbers, got a ragged list") from None
+    check_array(values, name, ndim=1, nonempty=False)
+    kind = values.dtype.kind
+    if kind not in "iuf":
+        raise TypeError(f"{name} must hold whole numbers (indices into the series), got dtype {values.dtype}")
+    if kind == "f" and not (np.isfinite(values).all() and (values == np.round(values)).all()):
+        raise ValueError(f"{name} must hold whole numbers (indices into the series), got a fraction or NaN/inf")
+    return values.astype(int)
+
+
 def make_windows(y: np.ndarray, origin_idx: np.ndarray, lookback: int, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cut windows at the given origins. y: (n,) -> inputs (num, lookback), targets (num, horizon)."""
-    check_array(y, "y", ndim=1)
-    y = np.asarray(y, dtype=float)
-    origin_idx = np.asarray(origin_idx, dtype=int)
+    """Cut windows at the given origins. y: (n,) -> inputs (num, lookback), targets (num, horizon).
+
+    y: a 1-D numpy array or torch tensor of finite numbers; origin_idx: (num,) whole numbers (an array, tensor or
+    list; may be empty). Raises TypeError for a y that is not an array or origins that are not whole numbers,
+    ValueError (naming the argument) for a wrong number of dimensions, an empty or non-finite y, or an origin
+    whose lookback or horizon falls outside the series.
+    """
+    check_array(y, "y", ndim=1, finite=True)
+    lookback = check_int(lookback, "lookback", minimum=1)
+    horizon = check_int(horizon, "horizon", minimum=1)
+    y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=float)
+    origin_idx = _whole_numbers(origin_idx, "origin_idx")
     if origin_idx.size and (origin_idx.min() < lookback - 1 or origin_idx.max() + horizon >= len(y)):
-        raise ValueError(f"origins must lie in [{lookback - 1}, {len(y) - horizon - 1}] for a series of {len(y)} "
-                         f"values with lookback {lookback} and horizon {horizon}, got "
+        raise ValueError(f"origin_idx: origins must lie in [{lookback - 1}, {len(y) - horizon - 1}] for a series "
+                         f"of {len(y)} values with lookback {lookback} and horizon {horizon}, got "
                          f"[{origin_idx.min()}, {origin_idx.max()}]")
     past = origin_idx[:, None] + np.arange(-lookback + 1, 1)[None, :]   # (num, lookback) indices
     future = origin_idx[:, None] + np.arange(1, horizon + 1)[None, :]  # (num, horizon) indices

@@ -16,12 +16,19 @@ import numpy as np
 from rnnlab.validate import check_array, check_int
 
 
-def _pair(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    check_array(y_true, "y_true", finite=True)
-    check_array(y_pred, "y_pred", finite=True)
-    if np.shape(y_true) != np.shape(y_pred):
-        raise ValueError(f"y_true and y_pred must have the same shape, got {np.shape(y_true)} and {np.shape(y_pred)}")
-    return np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+def _pair(y_true: np.ndarray, y_pred: np.ndarray, names: tuple[str, str] = ("y_true", "y_pred")
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Check two finite, non-empty arrays of one shape (errors use `names`); return them as float64 numpy."""
+    check_array(y_true, names[0], finite=True)
+    check_array(y_pred, names[1], finite=True)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ValueError(f"{names[0]} and {names[1]} must have the same shape, got {tuple(y_true.shape)} and "
+                         f"{tuple(y_pred.shape)}")
+    return _float64(y_true), _float64(y_pred)
+
+
+def _float64(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=float)
 
 
 def mae(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -55,9 +62,13 @@ def mase(y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray, season: in
 
 
 def coverage(y_true: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
-    """Fraction of true values inside [lower, upper]; an 80% interval should cover about 0.8."""
-    y_true, lower = _pair(y_true, lower)
-    _, upper = _pair(y_true, upper)
+    """Fraction of true values inside [lower, upper]; an 80% interval should cover about 0.8.
+
+    y_true, lower, upper: arrays (numpy or torch) of one shape. Raises TypeError for an argument that is not an
+    array, ValueError (naming it) for an empty or non-finite array, mismatched shapes, or lower > upper.
+    """
+    y_true, lower = _pair(y_true, lower, ("y_true", "lower"))
+    _, upper = _pair(y_true, upper, ("y_true", "upper"))
     if np.any(lower > upper):
         raise ValueError("lower must be <= upper everywhere (are the quantiles swapped?)")
     return float(((y_true >= lower) & (y_true <= upper)).mean())
