@@ -68,6 +68,10 @@ class TranslateConfig(TrainingBlock):
         check_int(self.steps, "steps", minimum=1)
         check_int(self.batch_size, "batch_size", minimum=1)
         check_float(self.teacher_forcing, "teacher_forcing", minimum=0.0, maximum=1.0)
+        check_float(self.length_penalty, "length_penalty", minimum=0.0)
+        check_int(self.n_train, "n_train", minimum=1)
+        check_int(self.embedding_size, "embedding_size", minimum=1)
+        check_int(self.hidden_size, "hidden_size", minimum=1)
 
 
 @functools.lru_cache(maxsize=4)
