@@ -35,6 +35,7 @@ from rnnlab.models.ctc import (
 )
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
+from rnnlab.validate import check_float, check_int
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -56,6 +57,14 @@ class SpeechConfig(TrainingBlock):
     lr: float = 3e-3               # AdamW learning rate
     clip_grad_norm: float | None = 5.0  # rescale the gradient to this norm when larger (None: no clipping)
     eval_every: int = 100          # steps between evaluations on every held-out clip
+
+    def __post_init__(self) -> None:
+        """The task fields' ranges (after TrainingBlock's shared checks); each error names the option, e.g.
+        "subsample (--subsample) must be >= 1, got 0". Raises TypeError or ValueError."""
+        for name in ("hidden_size", "num_layers", "subsample", "beam_width"):
+            check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
+        for name in ("concat_prob", "mask_prob"):
+            check_float(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=0.0, maximum=1.0)
 
 
 def output_frames(frames: np.ndarray, subsample: int) -> np.ndarray:
