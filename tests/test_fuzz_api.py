@@ -99,28 +99,6 @@ PERTURBATIONS = ["float16", "float32", "float64", "int", "bool", "numpy", "torch
 # (function, perturbation) -> why it still fails (found by this suite; files owned by others): owners fix these
 # and delete the entry (xfail strict: a fixed entry fails until it is deleted).
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("bits_per_char", "numpy"): "logits: bare AttributeError from inside: 'numpy.ndarray' object has no attribute 'flo",
-    ("bits_per_char", "nan"): "logits: NaN or inf in, NaN or inf out, in silence",
-    ("bits_per_char", "inf"): "logits: NaN or inf in, NaN or inf out, in silence",
-    ("next_char_distribution", "numpy"): "logits: TypeError without naming 'logits': isnan(): argument 'input' (positi",
-    ("next_char_distribution", "inf"): "logits: NaN or inf in, NaN or inf out, in silence",
-    ("bag_of_words", "float16"): "ids: bare RuntimeError from inside: scatter(): Expected dtype int32/int64 for index",
-    ("bag_of_words", "float32"): "ids: bare RuntimeError from inside: scatter(): Expected dtype int32/int64 for index",
-    ("bag_of_words", "float64"): "ids: bare RuntimeError from inside: scatter(): Expected dtype int32/int64 for index",
-    ("bag_of_words", "bool"): "ids: bare RuntimeError from inside: scatter(): Expected dtype int32/int64 for index",
-    ("bag_of_words", "numpy"): "ids: TypeError without naming 'ids': scatter_add_(): argument 'index' (position 2) mus",
-    ("bag_of_words", "empty"): "lengths: bare RuntimeError from inside: Expected index [2, 3] to be no larger than sel",
-    ("bag_of_words", "length 1"): "lengths: bare RuntimeError from inside: Expected index [2, 3] to be no larger than ",
-    ("bag_of_words", "drop a dim"): "ids: bare IndexError from inside: tuple index out of range",
-    ("bag_of_words", "add a dim"): "ids: bare RuntimeError from inside: Index tensor must have the same number of dime",
-    ("bag_of_words", "a list"): "ids: bare AttributeError from inside: 'list' object has no attribute 'shape'",
-    ("bag_of_words", "a string"): "ids: bare AttributeError from inside: 'str' object has no attribute 'shape'",
-    ("bag_of_words", "None"): "ids: bare AttributeError from inside: 'NoneType' object has no attribute 'shape'",
-    ("last_real_state", "numpy"): "lengths: bare AttributeError from inside: 'numpy.ndarray' object has no attribute '",
-    ("SequenceModel.forward", "float16"): "x: ValueError without naming 'x': RNN input dtype (torch.float16) does not ",
-    ("SequenceModel.forward", "float64"): "x: ValueError without naming 'x': RNN input dtype (torch.float64) does not ",
-    ("SequenceModel.forward", "numpy"): "x: bare AttributeError from inside: 'numpy.ndarray' object has no attribute '",
-    ("SequenceModel.forward", "nan"): "x: NaN or inf in, NaN or inf out, in silence",
 }
 IN_FLUX = {"next_char_distribution"}   # its module is being changed right now: its entries do not fail when fixed
 

@@ -16,13 +16,28 @@ from rnnlab.validate import check_array, check_float, check_int
 
 
 def bits_per_char(logits: torch.Tensor, targets: torch.Tensor) -> float:
-    """Mean cross-entropy in bits: logits (..., vocab) and integer targets (...) of the same leading shape."""
-    check_array(logits, "logits", floating=True)
+    """Mean cross-entropy in bits: logits (..., vocab) and integer targets (...) of the same leading shape.
+
+    Tensors or numpy arrays, logits in any float dtype (computed in float32 or wider). Raises TypeError for
+    non-float logits or non-integer targets, ValueError (naming the argument) for an empty or non-finite logits,
+    mismatched shapes, or a target outside [0, vocab).
+    """
+    logits, targets = (torch.from_numpy(np.ascontiguousarray(a)) if isinstance(a, np.ndarray) else a
+                       for a in (logits, targets))
+    check_array(logits, "logits", floating=True, finite=True)
+    if logits.ndim == 0:
+        raise ValueError("logits must have shape (..., vocab), got a 0-d value")
     check_array(targets, "targets", integer=True)
     if tuple(logits.shape[:-1]) != tuple(targets.shape):
         raise ValueError(f"logits {tuple(logits.shape)} need targets of shape {tuple(logits.shape[:-1])}, "
                          f"got {tuple(targets.shape)}")
-    nats = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1))
+    vocab = logits.shape[-1]
+    if int(targets.min()) < 0 or int(targets.max()) >= vocab:
+        raise ValueError(f"targets must lie in [0, {vocab}) (the vocabulary of logits), got range "
+                         f"[{int(targets.min())}, {int(targets.max())}]")
+    flat = logits.reshape(-1, vocab)
+    flat = flat if flat.dtype == torch.float64 else flat.float()           # (n, vocab)
+    nats = torch.nn.functional.cross_entropy(flat, targets.reshape(-1).to(device=flat.device, dtype=torch.long))
     return float(nats) / math.log(2)
 
 

@@ -112,12 +112,18 @@ def next_char_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k
     argmax (ties share the mass). temperature == 0 is that limit: all mass on the argmax (ties: the first).
     top_k: None (no cut) or 1 <= top_k <= vocab; only the top_k largest logits keep probability (top_k = vocab
     keeps them all). Returns (..., vocab).
+    logits may be a numpy array (converted to a tensor).
     Raises ValueError naming `temperature` (negative, NaN or inf), `top_k` (< 1 or > vocab) or `logits`
-    (NaN, or every logit -inf).
+    (NaN, +inf, or every logit -inf); TypeError for logits that are not a float array.
     """
+    if isinstance(logits, np.ndarray):
+        logits = torch.from_numpy(np.ascontiguousarray(logits))              # numpy in, a tensor out
     check_array(logits, "logits", floating=True)
     if torch.isnan(logits).any():
         raise ValueError("logits contain NaN: the model's output is broken (check its inputs and weights)")
+    if torch.isposinf(logits).any():
+        raise ValueError("logits contain +inf: the model's output overflowed (check its inputs and weights); "
+                         "-inf is the way to mark a character that must never be drawn")
     if (logits == float("-inf")).all(-1).any():
         raise ValueError("every logit is -inf in some row: no character is left to draw (exclude fewer ids)")
     temperature = check_float(temperature, "temperature", minimum=0.0)

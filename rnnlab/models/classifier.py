@@ -12,21 +12,34 @@ bag-of-words baselines).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from rnnlab.validate import check_array, check_choice, check_int
+from rnnlab.validate import check_array, check_choice, check_int, check_lengths
 
 
-def _check_ids(ids: torch.Tensor, lengths: torch.Tensor, vocab_size: int) -> None:
+def _tensor(x: object) -> object:
+    """A numpy array as a torch tensor; anything else as it came (check_array judges it)."""
+    return torch.from_numpy(np.ascontiguousarray(x)) if isinstance(x, np.ndarray) else x
+
+
+def _check_ids(ids: torch.Tensor, lengths: torch.Tensor, vocab_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check token ids (batch, time) in [0, vocab_size) and one length per row in [1, time]; return both as
+    tensors (numpy converted), the lengths as int64 on the ids' device."""
+    ids = _tensor(ids)
     check_array(ids, "ids", shape=("batch", "time"), integer=True)
-    check_array(lengths, "lengths", shape=(ids.shape[0],), integer=True)
-    if int(lengths.min()) < 1 or int(lengths.max()) > ids.shape[1]:
+    lengths = check_lengths(_tensor(lengths), "lengths", batch=ids.shape[0], minimum=-(2**62))  # type, shape
+    bad = ((lengths < 1) | (lengths > ids.shape[1])).nonzero().flatten()
+    if bad.numel():
+        i = int(bad[0])
         raise ValueError(f"lengths must lie in [1, {ids.shape[1]}] (the padded length), got range "
-                         f"[{int(lengths.min())}, {int(lengths.max())}]")
+                         f"[{int(lengths.min())}, {int(lengths.max())}]: lengths[{i}] is {int(lengths[i])}")
     if int(ids.min()) < 0 or int(ids.max()) >= vocab_size:
-        raise ValueError(f"token ids must lie in [0, {vocab_size}), got range [{int(ids.min())}, {int(ids.max())}]")
+        raise ValueError(f"token ids must lie in [0, {vocab_size}) (ids, vocab_size {vocab_size}), got range "
+                         f"[{int(ids.min())}, {int(ids.max())}]")
+    return ids, lengths.to(ids.device)
 
 
 def padding_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
@@ -35,7 +48,15 @@ def padding_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
 
 
 def bag_of_words(ids: torch.Tensor, lengths: torch.Tensor, vocab_size: int) -> torch.Tensor:
-    """Word counts (batch, vocab_size) float: padding positions are not counted."""
+    """Word counts (batch, vocab_size) float: padding positions are not counted.
+
+    ids: (batch, time) integer token ids in [0, vocab_size); lengths: (batch,) whole numbers in [1, time]
+    (tensors, numpy arrays; lengths also a list). Raises TypeError for non-integer ids, lengths or vocab_size,
+    ValueError (naming the argument) for a wrong shape, empty ids, an id outside the vocabulary or a length
+    outside [1, time].
+    """
+    vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
+    ids, lengths = _check_ids(ids, lengths, vocab_size)
     mask = padding_mask(lengths, ids.shape[1]).float()                  # (batch, time)
     counts = torch.zeros(ids.shape[0], vocab_size, device=ids.device)
     return counts.scatter_add_(1, ids, mask)                            # (batch, vocab)
@@ -45,9 +66,13 @@ def last_real_state(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
     """The output after each sequence's own last token: outputs (batch, time, hidden) -> (batch, hidden).
 
     Row b is outputs[b, lengths[b] - 1], not outputs[b, -1] (which, for a short sequence, is a padding step).
+    outputs: a float tensor or numpy array; lengths: a tensor, array or list of whole numbers in [1, time].
+    Raises TypeError for a non-float outputs or non-integer lengths, ValueError (naming the argument and the
+    first bad item) for a wrong shape, an empty outputs, or a length of 0 or longer than the time axis.
     """
+    outputs = _tensor(outputs)
     check_array(outputs, "outputs", shape=("batch", "time", "hidden"), floating=True)
-    check_array(lengths, "lengths", shape=(outputs.shape[0],), integer=True)
+    lengths = check_lengths(_tensor(lengths), "lengths", max_len=outputs.shape[1], batch=outputs.shape[0])
     rows = torch.arange(outputs.shape[0], device=outputs.device)
     return outputs[rows, lengths.to(outputs.device) - 1]                 # (batch, hidden)
 
@@ -64,12 +89,12 @@ class BagOfWordsClassifier(nn.Module):
         self.linear = nn.Linear(vocab_size, 1)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        _check_ids(ids, lengths, self.vocab_size)
+        ids, lengths = _check_ids(ids, lengths, self.vocab_size)
         return self.linear(bag_of_words(ids, lengths, self.vocab_size)).squeeze(-1)   # (batch,)
 
     def contributions(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """(batch, time): the weight of each word (0 at padding); they sum to logit - bias."""
-        _check_ids(ids, lengths, self.vocab_size)
+        ids, lengths = _check_ids(ids, lengths, self.vocab_size)
         weights = self.linear.weight[0, ids]                                # (batch, time)
         return (weights * padding_mask(lengths, ids.shape[1])).detach()
 
@@ -98,7 +123,7 @@ class RNNClassifier(nn.Module):
         self.head = nn.Linear(hidden_size * (2 if self.bidirectional else 1), 1)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        _check_ids(ids, lengths, self.vocab_size)
+        ids, lengths = _check_ids(ids, lengths, self.vocab_size)
         return self.forward_embedded(self.embedding(ids), lengths)
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -115,7 +140,7 @@ class RNNClassifier(nn.Module):
 
     def contributions(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Gradient x input per word, (batch, time): d logit / d embedding . embedding, 0 at padding."""
-        _check_ids(ids, lengths, self.vocab_size)
+        ids, lengths = _check_ids(ids, lengths, self.vocab_size)
         was_training = self.training
         self.eval()
         with torch.enable_grad():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -40,6 +41,14 @@ class SequenceModel(nn.Module):
         self.many_to_one = many_to_one
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (batch, time, input_size) floats, or (batch, time) token ids; a numpy array is converted, and float
+        inputs are cast to the model's dtype and device (float16/float64 data into a float32 model work).
+
+        Raises TypeError for an x that is not an array or has the wrong kind of dtype, ValueError naming x for a
+        wrong shape, an empty x, a NaN or infinite value, or a token id outside [0, vocab_size).
+        """
+        if isinstance(x, np.ndarray):
+            x = torch.from_numpy(np.ascontiguousarray(x))
         if self.embedding is not None:
             check_array(x, "x", shape=("batch", "time"), integer=True)
             if x.min() < 0 or x.max() >= self.vocab_size:
@@ -47,7 +56,9 @@ class SequenceModel(nn.Module):
                                  f"[{int(x.min())}, {int(x.max())}]")
             x = self.embedding(x)                              # (batch, time, input_size)
         else:
-            check_array(x, "x", shape=("batch", "time", self.input_size), floating=True)
+            check_array(x, "x", shape=("batch", "time", self.input_size), floating=True, finite=True)
+            weight = self.head.weight
+            x = x.to(device=weight.device, dtype=weight.dtype)   # (batch, time, input_size) in the model's dtype
         out, _ = self.rnn(x)                                   # (batch, time, hidden)
         if self.many_to_one:
             return self.head(out[:, -1])                       # (batch, output_size)
