@@ -26,38 +26,7 @@ ZERO_IS_FINE = {"seed", "data_seed", "noise", "dropout", "weight_decay", "moment
                 "val_origins", "reference_hidden", "length_penalty", "season"}
 
 UNCHECKED = {
-    ("adding", "T"),
-    ("adding", "n_test"),
-    ("char_rnn_numpy", "hidden_size"),
-    ("char_rnn_numpy", "seq_length"),
-    ("char_rnn_numpy", "steps"),
-    ("char_rnn_numpy", "lr"),
-    ("char_rnn_numpy", "clip"),
-    ("char_rnn_numpy", "sample_length"),
-    ("charlm", "embedding_size"),
-    ("charlm", "held_out_fraction"),
-    ("charlm", "eval_streams"),
-    ("charlm", "alpha"),
-    ("clipping", "T"),
-    ("clipping", "hidden_size"),
-    ("clipping", "radius"),
-    ("clipping", "momentum"),
-    ("clipping", "n_test"),
-    ("copy", "delay"),
-    ("copy", "length"),
-    ("copy", "n_symbols"),
-    ("copy", "n_test"),
     ("copy", "forget_bias"),
-    ("sentiment", "embed_dim"),
-    ("sentiment", "hidden_size"),
-    ("sentiment", "min_freq"),
-    ("sentiment", "max_len"),
-    ("sentiment", "weight_decay"),
-    ("sentiment", "dropout"),
-    ("translate", "length_penalty"),
-    ("translate", "n_train"),
-    ("translate", "embedding_size"),
-    ("translate", "hidden_size"),
 }
 
 

@@ -32,7 +32,7 @@ from rnnlab.models.charlm import CELLS, CharLM, StatefulLoss, stream_logits
 from rnnlab.models.ngram import CharNGram
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_choice
+from rnnlab.validate import check_choice, check_float, check_int
 
 
 @dataclass(kw_only=True)
@@ -50,6 +50,15 @@ class CharLMConfig(TrainingBlock):
     max_chars: int | None = None           # use only the first this many characters (None: all)
     eval_streams: int = 8                  # the held-out text is read as this many parallel streams
     alpha: float = 0.1                     # add-alpha smoothing of the unigram and bigram baselines
+
+    def __post_init__(self) -> None:
+        """The task fields' ranges (after TrainingBlock's shared checks), each error naming its option as typed,
+        e.g. "embedding_size (--embedding-size) must be >= ...". Raises TypeError or ValueError."""
+        for name in ("embedding_size", "eval_streams"):
+            check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
+        check_float(self.held_out_fraction, "held_out_fraction (--held-out-fraction)",
+                    minimum=0.0, maximum=0.5, strict_minimum=True)
+        check_float(self.alpha, "alpha (--alpha)", minimum=0.0, strict_minimum=True)
 
 
 # Defaults per corpus: the names text is ten times smaller, and a big model trained long memorises it

@@ -23,7 +23,7 @@ from rnnlab.models import SequenceModel
 from rnnlab.models.numpy_rnn import clip_grad_norm, init_params, rnn_forward, rnn_loss_and_grads
 from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import progress, seed_everything
-from rnnlab.validate import check_int
+from rnnlab.validate import check_float, check_int
 
 # Shakespeare, Sonnet 18 (1609; public domain): a short real text for next-character prediction.
 SONNET_18 = """Shall I compare thee to a summer's day?
@@ -53,6 +53,17 @@ class NumpyCharRNNConfig:
     clip: float = 5.0             # clip the global gradient norm to this
     sample_length: int = 200      # characters sampled from the trained model
     progress: bool = True         # show a progress bar
+
+    def __post_init__(self) -> None:
+        """Each field's range, the error naming its option as typed, e.g. "seq_length (--seq-length) must be
+        >= 1, got 0". Raises TypeError or ValueError."""
+        check_int(self.seed, "seed (--seed)", minimum=0)
+        for name in ("hidden_size", "seq_length", "steps", "sample_length"):
+            check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
+        for name in ("lr", "clip"):
+            check_float(getattr(self, name), f"{name} (--{name})", minimum=0.0, strict_minimum=True)
+        if not isinstance(self.progress, bool):
+            raise TypeError(f"progress (--progress) must be True or False, got {self.progress!r}")
 
 
 def char_vocabulary(text: str) -> tuple[list[str], np.ndarray]:
@@ -152,6 +163,15 @@ class ClippingConfig(TrainingBlock):
     batch_size: int = 32          # sequences per step
     n_test: int = 500             # held-out sequences (the baseline is the variance of their targets)
     eval_every: int = 50          # steps between evaluations of the test MSE
+
+    def __post_init__(self) -> None:
+        """The task fields' ranges (after TrainingBlock's shared checks), each error naming its option as typed,
+        e.g. "T (--T) must be >= ...". Raises TypeError or ValueError."""
+        for name in ("T", "n_test"):
+            check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=2)
+        check_int(self.hidden_size, "hidden_size (--hidden-size)", minimum=1)
+        check_float(self.radius, "radius (--radius)", minimum=0.0, strict_minimum=True)
+        check_float(self.momentum, "momentum (--momentum)", minimum=0.0, maximum=1.0)
 
     @property
     def clip(self) -> float | None:

@@ -23,6 +23,7 @@ from rnnlab.models import SequenceModel, matched_hidden_size, recurrent_paramete
 from rnnlab.models.cells import set_forget_bias
 from rnnlab.train import Callback, EarlyStopping, History, TrainConfig, train
 from rnnlab.utils import seed_everything
+from rnnlab.validate import check_int
 
 MODELS = ["rnn", "lstm", "gru"]
 TEST_SEED = 987_654  # the held-out set is the same for every run and every training seed
@@ -42,6 +43,12 @@ class AddingConfig(TrainingBlock):
     eval_every: int = 100                  # steps between evaluations
     stop_at: float | None = None           # stop early once test MSE is below this
     forget_bias: float | None = None       # LSTM only: initial forget-gate bias (None: torch's default init)
+
+    def __post_init__(self) -> None:
+        """The task fields' ranges (after TrainingBlock's shared checks); each error names the option (the same
+        word on the command line), e.g. "T must be >= 2, got 0". Raises TypeError or ValueError."""
+        check_int(self.T, "T", minimum=2)
+        check_int(self.n_test, "n_test", minimum=1)
 
 
 def _init_forget_bias(model: SequenceModel, forget_bias: float | None) -> None:
@@ -138,6 +145,13 @@ class CopyConfig(TrainingBlock):
     eval_every: int = 100                  # steps between evaluations
     stop_at: float | None = None           # stop early once test recall accuracy is above this
     forget_bias: float | None = 1.0        # LSTM only: initial forget-gate bias (None: torch's default init)
+
+    def __post_init__(self) -> None:
+        """The task fields' ranges (after TrainingBlock's shared checks); each error names the option (the same
+        word on the command line), e.g. "delay must be >= 1, got 0". Raises TypeError or ValueError."""
+        for name in ("delay", "length", "n_test"):
+            check_int(getattr(self, name), name, minimum=1)
+        check_int(self.n_symbols, "n_symbols", minimum=2)
 
 
 def recall_accuracy(logits: torch.Tensor, y: torch.Tensor, length: int, n_symbols: int) -> float:

@@ -36,6 +36,7 @@ from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models.classifier import make_classifier
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
+from rnnlab.validate import check_float, check_int
 
 MODELS = ["bow", "gru", "bigru", "lstm", "bilstm"]
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -54,6 +55,14 @@ class SentimentConfig(TrainingBlock):
     batch_size: int = 32           # reviews per step
     steps: int = 300               # optimisation steps (the budget)
     lr: float = 5e-3               # AdamW learning rate
+
+    def __post_init__(self) -> None:
+        """The task fields' ranges (after TrainingBlock's shared checks), each error naming its option as typed,
+        e.g. "embed_dim (--embed-dim) must be >= ...". Raises TypeError or ValueError."""
+        for name in ("embed_dim", "hidden_size", "min_freq", "max_len"):
+            check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
+        check_float(self.weight_decay, "weight_decay (--weight-decay)", minimum=0.0)
+        check_float(self.dropout, "dropout (--dropout)", minimum=0.0, maximum=1.0)
 
 
 @dataclass
