@@ -254,15 +254,18 @@ def _shown_text(widget) -> str:
 
 
 def test_widget_function_and_wiring():
+    from rnnlab.experiments.forecast import MODELS, forecast_runner
     from rnnlab.widgets.forecast import explore_forecast, make_forecast_widget
 
-    data = explore_forecast("seattle_daily", 28, 7, "linear")
+    data = explore_forecast("seattle_daily", 28, 7, "linear", run=forecast_runner)
     assert data["truth"].shape == data["forecast"].shape == data["dates"].shape
     assert list(data["table"].index) == ["linear", "persistence", "seasonal_naive"]
     assert data["lower"] is None
     with pytest.raises(ValueError, match="do not fit in the training part"):
-        explore_forecast("seattle_daily", 1100, 7, "persistence")
-    w = make_forecast_widget(model="persistence")
+        explore_forecast("seattle_daily", 1100, 7, "persistence", run=forecast_runner)
+    with pytest.raises(TypeError, match="pass the training function as run="):
+        explore_forecast("seattle_daily", 28, 7, "linear", run=None)
+    w = make_forecast_widget(model="persistence", run=forecast_runner, models=MODELS)
     w.children[1].max = 2000
     w.children[1].value = 1100  # impossible lookback: a message, not a traceback
     assert "Cannot forecast" in _shown_text(w) and "lower lookback" in _shown_text(w)

@@ -250,3 +250,8 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
         metrics["best_step"] = keep.step
         metrics["train_seconds"] = history.seconds
     return Result(metrics=metrics, config=config, model=model, history=history, extras=extras)
+
+
+def forecast_runner(**fields: object) -> Result:
+    """`run_forecast(ForecastConfig(**fields))`: the training function the forecast explorer widget is given."""
+    return run_forecast(ForecastConfig(**fields))

@@ -43,27 +43,22 @@ So long lives this, and this gives life to thee.
 """
 
 
-@dataclass
-class NumpyCharRNNConfig:
-    seed: int = 0                 # seeds the initial weights
+@dataclass(kw_only=True)
+class NumpyCharRNNConfig(TrainingBlock):
     hidden_size: int = 64         # recurrent units
-    seq_length: int = 25          # characters per chunk (the truncation length of BPTT)
+    seq_len: int = 25             # characters per chunk (the truncation length of BPTT)
     steps: int = 1000             # optimisation steps, one chunk each
+    batch_size: int = 1           # chunks per step: the numpy RNN reads the text as one stream (only 1)
     lr: float = 0.1               # Adagrad learning rate
-    clip: float = 5.0             # clip the global gradient norm to this
+    clip_grad_norm: float | None = 5.0  # clip the global gradient norm to this (None: no clipping)
+    eval_every: int = 1           # the loss is recorded at every step (the numpy loop has no evaluation)
     sample_length: int = 200      # characters sampled from the trained model
-    progress: bool = True         # show a progress bar
 
     def __post_init__(self) -> None:
-        """Each field's range, the error naming its option as typed, e.g. "seq_length (--seq-length) must be
-        >= 1, got 0". Raises TypeError or ValueError."""
-        check_int(self.seed, "seed (--seed)", minimum=0)
-        for name in ("hidden_size", "seq_length", "steps", "sample_length"):
+        """Task fields' ranges, the error naming the option as typed (the shared fields are checked first)."""
+        for name in ("hidden_size", "seq_len", "sample_length"):
             check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
-        for name in ("lr", "clip"):
-            check_float(getattr(self, name), f"{name} (--{name})", minimum=0.0, strict_minimum=True)
-        if not isinstance(self.progress, bool):
-            raise TypeError(f"progress (--progress) must be True or False, got {self.progress!r}")
+        check_int(self.batch_size, "batch_size (--batch-size)", minimum=1, maximum=1)
 
 
 def char_vocabulary(text: str) -> tuple[list[str], np.ndarray]:
@@ -109,7 +104,7 @@ def sample_text(params: dict[str, np.ndarray], chars: list[str], start: str, len
                  "uniform_loss, unigram_loss, in nats per character)")
 def run_numpy_char_rnn(config: NumpyCharRNNConfig) -> Result:
     check_int(config.steps, "steps", minimum=1)
-    seq = check_int(config.seq_length, "seq_length", minimum=1)
+    seq = config.seq_len
     chars, ids = char_vocabulary(SONNET_18)
     vocab = len(chars)
     params = init_params(vocab, config.hidden_size, vocab, seed=config.seed)
@@ -124,7 +119,10 @@ def run_numpy_char_rnn(config: NumpyCharRNNConfig) -> Result:
         loss, grads, h = rnn_loss_and_grads(params, _one_hot(chunk[:-1], vocab), chunk[None, 1:],
                                             loss="cross_entropy", h0=h)
         grads.pop("h0")
-        grads, norm = clip_grad_norm(grads, config.clip)
+        if config.clip_grad_norm is not None:
+            grads, norm = clip_grad_norm(grads, config.clip_grad_norm)
+        else:                                                        # no clipping: only measure the norm
+            norm = float(np.sqrt(sum(float((g * g).sum()) for g in grads.values())))
         for name, g in grads.items():                                # Adagrad step
             memory[name] += g * g
             params[name] -= config.lr * g / np.sqrt(memory[name] + 1e-8)

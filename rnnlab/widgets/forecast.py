@@ -9,7 +9,6 @@ fields of rnnlab.experiments.forecast.ForecastConfig -> its Result), so this mod
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,26 +27,25 @@ Runner = Callable[..., Any]   # run(**ForecastConfig fields) -> Result with .met
 _CACHE: dict[tuple, Any] = {}
 
 
-@functools.cache
-def default_runner() -> tuple[Runner, list[str]]:
-    """(run, model names) from rnnlab.experiments.forecast, imported only when called: for notebooks that do not
-    pass their own `run` (pass `run=lambda **f: run_forecast(ForecastConfig(**f))` and `models=MODELS`)."""
-    from rnnlab.experiments.forecast import MODELS, ForecastConfig, run_forecast
-
-    return (lambda **fields: run_forecast(ForecastConfig(**fields))), list(MODELS)
+def _required(run: Runner | None) -> Runner:
+    if run is None:
+        raise TypeError("pass the training function as run=..., e.g. run=forecast_runner from "
+                        "rnnlab.experiments.forecast (this widget imports no experiment)")
+    return run
 
 
 def explore_forecast(series: str = "seattle_daily", lookback: int = 28, horizon: int = 7, model: str = "linear",
-                     steps: int = 150, seed: int = 0, *, run: Runner | None = None) -> dict[str, Any]:
+                     steps: int = 150, seed: int = 0, *, run: Runner) -> dict[str, Any]:
     """Run `model` and the two naive baselines on `series`; return what the explorer shows.
 
     Returns {'dates': (num,), 'truth': (num,), 'forecast': (num,), 'lower'/'upper': (num,) or None,
     'table': DataFrame (models x MAE/RMSE/MASE/coverage), 'title': str}: the forecasts made `horizon` steps
     before each test date. Networks are trained with quantile outputs (80% interval), `steps` steps.
-    `run(**fields)` trains and evaluates one model (fields of ForecastConfig); default: `default_runner()`.
-    Raises ValueError for settings that cannot work (the widget turns it into a message).
+    `run(**fields)` trains and evaluates one model (fields of ForecastConfig), e.g.
+    `rnnlab.experiments.forecast.forecast_runner`. Raises ValueError for settings that cannot work (the widget
+    turns it into a message), TypeError when `run` is missing.
     """
-    run = run or default_runner()[0]
+    run = _required(run)
     rows, main = {}, None
     for name in dict.fromkeys([model, "persistence", "seasonal_naive"]):
         key = (id(run), series, lookback, horizon, name, steps, seed)
@@ -84,17 +82,15 @@ def _explore_or_refuse(*args: Any, run: Runner | None = None) -> dict[str, Any]:
 
 
 def make_forecast_widget(series: str = "seattle_daily", lookback: int = 28, horizon: int = 7, model: str = "linear",
-                         steps: int = 150, *, run: Runner | None = None, models: Sequence[str] | None = None
-                         ) -> widgets.VBox:
+                         steps: int = 150, *, run: Runner, models: Sequence[str]) -> widgets.VBox:
     """Dropdowns for series and model, sliders for lookback and horizon; redraws on every change.
 
-    `run`/`models`: the training function and the model names (default: `default_runner()`).
+    `run`/`models`: the training function and the model names (`forecast_runner` and `MODELS` from
+    rnnlab.experiments.forecast: the notebook passes them, so this module imports no experiment).
     `box.controls` = {"series", "lookback", "horizon", "model"} (children in that order, then the output);
     the latest View is `box.view`.
     """
-    if run is None or models is None:
-        default_run, default_models = default_runner()
-        run, models = run or default_run, list(models or default_models)
+    run = _required(run)
     controls = {"series": widgets.Dropdown(options=list(SERIES), value=series, description="series"),
                 "lookback": widgets.IntSlider(value=lookback, min=1, max=400, description="lookback"),
                 "horizon": widgets.IntSlider(value=horizon, min=1, max=60, description="horizon"),
