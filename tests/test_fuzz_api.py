@@ -100,7 +100,6 @@ PERTURBATIONS = ["float16", "float32", "float64", "int", "bool", "numpy", "torch
 # and delete the entry (xfail strict: a fixed entry fails until it is deleted).
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
 }
-IN_FLUX = {"next_char_distribution"}   # its module is being changed right now: its entries do not fail when fixed
 
 
 def _to(x, lib: str):
@@ -195,7 +194,7 @@ def _params():
             marks = []
             reason = KNOWN_FAILURES.get((fname, kind))
             if reason:
-                marks.append(pytest.mark.xfail(strict=fname not in IN_FLUX, reason=reason))
+                marks.append(pytest.mark.xfail(strict=True, reason=reason))
             yield pytest.param(fname, kind, marks=marks, id=f"{fname}-{kind}")
 
 
@@ -223,8 +222,6 @@ def test_unknown_device_strings_are_refused_by_name(device):
         assert dev == torch.device("cpu") and device in ("cpu", None, torch.device("cpu"))
 
 
-@pytest.mark.xfail(strict=False, reason="run_* pass device to torch.device() without rnnlab.validate.check_device: "
-                                        "torch's own error (RuntimeError) names no option")
 @pytest.mark.parametrize("device", ["tpu", "cuda:9"])
 def test_experiments_refuse_an_unknown_device_by_name(device):
     from rnnlab.experiments.sine import SineConfig, run_sine
