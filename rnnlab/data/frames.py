@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rnnlab.data.windows import WindowDataset
 from rnnlab.validate import check_array, check_int
 
 
@@ -55,7 +56,7 @@ def frame_windows(x: np.ndarray, target: np.ndarray, origin_idx: np.ndarray, loo
     return np.asarray(x, dtype=float)[past], np.asarray(target, dtype=float)[future]
 
 
-class FrameWindows(torch.utils.data.Dataset):
+class FrameWindows(WindowDataset):
     """Training windows with inputs and targets all inside [start, end). Item: x (lookback, features), y (horizon,)."""
 
     def __init__(self, x: np.ndarray, target: np.ndarray, lookback: int, horizon: int, start: int = 0,
@@ -71,22 +72,6 @@ class FrameWindows(torch.utils.data.Dataset):
         inputs, targets = frame_windows(x, target, self.origins, lookback, horizon)
         self.x = torch.tensor(inputs, dtype=torch.float32)   # (num, lookback, features)
         self.y = torch.tensor(targets, dtype=torch.float32)  # (num, horizon)
-
-    def __len__(self) -> int:
-        return len(self.origins)
-
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.x[i], self.y[i]
-
-    def batches(self, batch_size: int, generator: torch.Generator) -> Callable[[], tuple[torch.Tensor, torch.Tensor]]:
-        """A zero-argument batch factory for rnnlab.train: random windows drawn with `generator`."""
-        check_int(batch_size, "batch_size", minimum=1)
-
-        def batch() -> tuple[torch.Tensor, torch.Tensor]:
-            idx = torch.randint(0, len(self), (batch_size,), generator=generator)
-            return self.x[idx], self.y[idx]
-
-        return batch
 
 
 def walk_forward_frame(forecast: Callable[[np.ndarray], np.ndarray], x: np.ndarray, target: np.ndarray,
