@@ -57,17 +57,36 @@ def test_live_plot_draws_in_place_and_keeps_the_last_drawing(monkeypatch):
 
     class Handle:
         def update(self, fig):
-            shown.append(("update", [len(line.get_xdata()) for line in fig.axes[0].lines]))
+            shown.append(("update", [len(line.get_xdata()) for line in fig.axes[0].lines], fig.axes[0].get_title()))
 
     def fake_display(fig, display_id=False):
         assert display_id is True
-        shown.append(("display", [len(line.get_xdata()) for line in fig.axes[0].lines]))
+        shown.append(("display", [len(line.get_xdata()) for line in fig.axes[0].lines], fig.axes[0].get_title()))
         return Handle()
 
     monkeypatch.setattr(live, "display", fake_display)
     x, y = torch.randn(8, 2), torch.randn(8, 1)
     train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
-          TrainConfig(steps=7, eval_every=3, progress=False), evaluate=lambda m: {"mse": 1.0},
+          TrainConfig(steps=7, eval_every=3, progress=False, desc="linear"), evaluate=lambda m: {"mse": 1.0},
           callbacks=[live.LivePlot(every=3, metrics=("mse",))])
-    # drawn at steps 3 and 6 (before that step's evaluation) and at the end (evaluations at 3, 6, 7)
-    assert shown == [("display", [3]), ("update", [6, 1]), ("update", [7, 3])]
+    # drawn at steps 3 and 6 (before that step's evaluation) and at the end (evaluations at 3, 6, 7), each
+    # titled with the training's label and the step reached
+    assert shown == [("display", [3], "linear: step 3 of 7"), ("update", [6, 1], "linear: step 6 of 7"),
+                     ("update", [7, 3], "linear: step 7 of 7")]
+
+
+def test_live_plot_takes_a_title():
+    import unittest.mock
+
+    import torch
+    from torch import nn
+
+    import rnnlab.viz.live as live
+    from rnnlab.train import TrainConfig, train
+
+    x, y = torch.randn(8, 2), torch.randn(8, 1)
+    with unittest.mock.patch.object(live, "display") as display:
+        train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
+              TrainConfig(steps=2, progress=False), callbacks=[live.LivePlot(every=2, title="my GRU")])
+    fig = display.call_args.args[0]
+    assert fig.axes[0].get_title() == "my GRU: step 2 of 2"

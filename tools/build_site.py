@@ -13,6 +13,7 @@ Usage: python -m tools.build_site [--out build/html] [--no-execute] [notebooks/*
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,9 @@ def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) ->
         if execute:
             from nbclient import NotebookClient
 
+            # a static page cannot move a progress bar (it would stay at 0/600): the live loss curves,
+            # which keep their last drawing, show the training instead
+            os.environ["RNNLAB_PROGRESS"] = "0"
             NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(path.parent)}}).execute()
         widgets = replace_widgets(notebook)

@@ -21,17 +21,22 @@ class LivePlot(Callback):
     """Redraw the learning curve in the notebook every `every` steps (and at the end).
 
     metrics: evaluation metrics to draw beside the training loss (e.g. "test_mse"), each once it is recorded.
+    title: the plot's title; by default the training's own label (its progress bar's `desc`, e.g. "GRU"),
+    followed by the step reached, e.g. "GRU: step 400 of 600".
     """
 
-    def __init__(self, every: int = 50, metrics: Sequence[str] = (), logy: bool = True) -> None:
+    def __init__(self, every: int = 50, metrics: Sequence[str] = (), logy: bool = True,
+                 title: str | None = None) -> None:
         self.every = check_int(every, "every", minimum=1)
-        self.metrics, self.logy = tuple(metrics), logy
+        self.metrics, self.logy, self.title = tuple(metrics), logy, title
         self._handle = None
 
     def _draw(self, state: TrainState) -> None:
         # on_step runs before that step's evaluation: draw only the metrics recorded so far
         recorded = [m for m in self.metrics if any(m in e for e in state.history.evals)]
         fig = plot_history(state.history, metrics=recorded, logy=self.logy)
+        label = self.title if self.title is not None else state.config.desc
+        fig.axes[0].set_title(f"{label}: step {state.step} of {state.config.steps}", fontsize=10)
         if self._handle is None:
             self._handle = display(fig, display_id=True)
         else:
