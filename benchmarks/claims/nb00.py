@@ -4,9 +4,11 @@ experiment (window MLP against a GRU with shared weights), with the notebook's o
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from benchmarks.claims import record
 from rnnlab.data.audio import load_allison_digit
+from rnnlab.data.synthetic import motif_detection
 from rnnlab.data.timeseries import load_seattle_weather, load_stock
 from rnnlab.experiments.sequences import MotifConfig, run_motif
 
@@ -26,8 +28,22 @@ def claims(seed: int) -> list[dict]:
         rows.append(record("00", f"{name}: strong lag-1 correlation in order", seed, _autocorrelation(x, 1), ">", 0.8))
         rows.append(record("00", f"{name}: about 0 after shuffling (|rho_1|)", seed,
                            abs(_autocorrelation(rng.permutation(x), 1)), "<", 0.1))
-    mlp, gru = (run_motif(MotifConfig(steps=600, hidden_size=32, seed=seed, model=name, progress=False)).metrics
-                for name in ("mlp", "gru"))
+    walk = np.cumsum(rng.choice([-1.0, 1.0], size=len(apple)))
+    rows.append(record("00", "a random walk also has rho_1 near 1", seed, _autocorrelation(walk, 1), ">", 0.8))
+    results = {name: run_motif(MotifConfig(steps=600, hidden_size=32, seed=seed, model=name, progress=False))
+               for name in ("mlp", "gru")}
+    mlp, gru = results["mlp"].metrics, results["gru"].metrics
+    x_new, y_new = motif_detection(1000, 24, positions=(14, 22), seed=50_002)
+    with torch.no_grad():
+        correct = (results["gru"].model.eval()(x_new).squeeze(-1) > 0).float() == y_new
+    starts = torch.tensor([[t for t in range(22) if row[t:t + 3] == [1, 2, 3]][:1] or [-1] for row in x_new.tolist()])
+    by_start = {s: correct[starts.squeeze(-1) == s].float().mean().item() for s in range(14, 22)}
+    rows += [
+        record("00", "every new-position miss has the motif ending on the last step (accuracy at start 21)", seed,
+               by_start[21], "<", 0.05),
+        record("00", "at every other new start position the GRU is right (lowest accuracy, starts 14-20)", seed,
+               min(by_start[s] for s in range(14, 21)), ">", 0.95),
+    ]
     rows += [
         record("00", "the MLP learns the task where it was shown (accuracy)", seed, mlp["accuracy_seen_positions"],
                ">", 0.75),

@@ -40,7 +40,7 @@ def plot_history(history: History, metrics: Sequence[str] = (), *, logy: bool = 
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel("loss / metric")
+    ax.set_ylabel("loss / metric" if metrics else "training loss")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig
