@@ -292,6 +292,9 @@ def test_charlm_experiment_reports_the_issue_metrics():
     assert result.extras["held_out_text"] == result.extras["text"][-200:]
     again = run_charlm(config).metrics
     assert again["bits_per_char"] == pytest.approx(m["bits_per_char"])  # seeded
+    _, bits = result.history.metric("bits_per_char")
+    _, nats = result.history.metric("held_out_loss")                    # the same held-out loss in nats
+    assert nats == pytest.approx([b * np.log(2) for b in bits]) and bits[-1] == pytest.approx(m["bits_per_char"])
     assert result.config.hidden_size == 8 and result.config.seq_len == 8
     defaults = run_charlm(CharLMConfig(corpus="names", steps=1, max_chars=2000, progress=False)).config
     assert (defaults.hidden_size, defaults.seq_len) == (64, 32)  # the corpus defaults fill what was left None

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from rnnlab.data.corpora import batchify, build_char_vocab, encode_text, load_corpus, split_ids
+from rnnlab.data.corpora import batchify, decode_ids, encode_text
 from rnnlab.data.sentiment import encode_set
 from rnnlab.experiments.charlm import CharLMConfig, run_charlm
 from rnnlab.experiments.sentiment import SentimentConfig, predict_proba, prepare_data, run_sentiment
@@ -123,11 +123,15 @@ def test_06_ex4_cell_state_units():
 
 
 def test_06_ex5_higher_order_ngrams():
-    text = load_corpus("names")[:3000]
-    vocab = build_char_vocab(text)
-    train_ids, held_ids = split_ids(encode_text(vocab, text), 0.1)
-    bpc = {n: CharNGram(train_ids, len(vocab), order=n).bits_per_char(held_ids) for n in (3, 4, 5)}
-    assert all(np.isfinite(v) for v in bpc.values())
+    """Exercise 5 as worded: the names run's own split and vocabulary (not Shakespeare's train_ids and V)."""
+    names_run = run_charlm(CharLMConfig(**{**TINY_06, "max_chars": 3000}))
+    names_vocab = names_run.extras["vocab"]
+    bpc = {n: CharNGram(names_run.extras["train_ids"], len(names_vocab), order=n).bits_per_char(
+        names_run.extras["held_out_ids"]) for n in (2, 3, 4, 5, 6)}
+    assert all(np.isfinite(v) and 0 < v < np.log2(len(names_vocab)) for v in bpc.values())
+    sample = decode_ids(names_vocab, CharNGram(names_run.extras["train_ids"], len(names_vocab), order=3).sample(
+        encode_text(names_vocab, "\n").tolist(), 400, seed=0))
+    assert len(sample) == 400 and len(sample.split()) > 10   # newlines end names: many names in 400 characters
 
 
 @pytest.mark.parametrize("exercise", ["05", "06"])
@@ -139,6 +143,7 @@ def test_exercise_texts_use_what_these_tests_run(exercise):
     cells = json.loads((Path(__file__).parents[1] / "notebooks" / f"{name}.ipynb").read_text())["cells"]
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     needed = {"05": ["model=", "contrast_examples", "max_len=40", "make_classifier(\"lstm\""],
-              "06": ["carry_state=False", "--cell gru", "which=\"c\"", "CharNGram"]}[exercise]
+              "06": ["carry_state=False", "--cell gru", "which=\"c\"", "CharNGram",
+                     "names_run.extras[\"train_ids\"]"]}[exercise]
     for word in needed:
         assert word in text, f"notebook {exercise}'s text should mention {word}"

@@ -5,7 +5,8 @@ truncated BPTT and reports held-out bits per character next to the baselines' (s
 `run_charlm(config, model=None, callbacks=(), device=None)`: hand in your own model (any nn.Module with
 `forward(x (batch, time) int64, state) -> (logits (batch, time, vocab), new state)`, built for the corpus's
 vocabulary: `rnnlab.data.corpora.build_char_vocab(load_corpus(corpus))`), extra rnnlab.train callbacks (e.g.
-rnnlab.viz.live.LivePlot) and a device.
+rnnlab.viz.live.LivePlot) and a device. Every `eval_every` steps the history records the held-out
+`bits_per_char` and `held_out_loss`, the same number in nats (the unit of the training loss, for live plots).
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ def run_charlm(config: CharLMConfig, model: nn.Module | None = None, callbacks: 
 
     def evaluate(model: nn.Module) -> dict[str, float]:
         logits = stream_logits(model, held_streams)            # (eval_streams, n - 1, vocab)
-        return {"bits_per_char": bits_per_char(logits, held_streams[:, 1:])}
+        bits = bits_per_char(logits, held_streams[:, 1:])
+        # the same number in nats (the training loss's unit), so a live plot can draw both on one axis
+        return {"bits_per_char": bits, "held_out_loss": bits * math.log(2)}
 
     history = train(model, Batches(), StatefulLoss(carry=config.carry_state),
                     config.train_config(f"charlm {config.corpus} {config.cell}"),
