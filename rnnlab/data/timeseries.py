@@ -53,11 +53,11 @@ HOURLY_CITIES = {"seattle": "seattle-temps.csv", "sf": "sf-temps.csv"}
 def load_hourly_temperature(city: str = "seattle") -> pd.Series:
     """Hourly air temperature in 2010 (deg C), indexed by timestamp; 'seattle' or 'sf' (San Francisco).
 
-    The two files have 8,759 and 8,760 rows (Seattle misses one hour); a missing hour is filled by linear
-    interpolation so that the series is on a regular hourly grid. Beware: these curves are far smoother than
-    observed weather (the mean change from one day to the next at the same hour is under 0.1 deg C), so they
-    look like climatological normals; seasonal naive forecasts them almost perfectly. The daily Seattle
-    series (`load_seattle_weather`) holds real observations.
+    The two files have 8,759 and 8,760 rows (Seattle misses one hour); a missing hour is filled with the hour
+    before (never from a later reading) so that the series is on a regular hourly grid. Beware: these curves
+    are far smoother than observed weather (the mean change from one day to the next at the same hour is
+    under 0.1 deg C), so they look like climatological normals; seasonal naive forecasts them almost
+    perfectly. The daily Seattle series (`load_seattle_weather`) holds real observations.
     """
     check_choice(city, "city", list(HOURLY_CITIES))
     path = resources.files("vega_datasets") / "_data" / HOURLY_CITIES[city]
@@ -69,7 +69,7 @@ def load_hourly_temperature(city: str = "seattle") -> pd.Series:
                        name=f"{city} temperature (deg C)").sort_index()
     series = series[~series.index.duplicated()]
     grid = pd.date_range(series.index[0], series.index[-1], freq="h")
-    return series.reindex(grid).interpolate(limit=3).rename_axis("date")
+    return series.reindex(grid).ffill(limit=3).rename_axis("date")  # the last reading: nothing from the future
 
 
 def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *, date_format: str | None = None,

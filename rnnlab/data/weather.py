@@ -6,10 +6,11 @@ are US-government works, public domain). 26,115 rows: one per airport and hour, 
 2013-12-30 23:00 UTC (a grid of 8,730 hours per airport).
 
 The raw table is in US units with gaps: 24 to 27 hours are missing per airport, pressure is missing in about
-10% of the hours, and one wind speed reads 1,048 mph (a recording error). `load_nyc_weather` converts to SI
+10% of the hours, and one wind speed reads 1,048 mph (a recording error). `load_nyc_weather` converts to metric
 units, puts each airport on the regular hourly grid, marks impossible values as missing, fills every gap by
-linear interpolation in time, and REPORTS what it filled (`frame.attrs["filled"]`, `describe_filled`), so
-nothing is filled silently.
+carrying the last reading forward (never from a later reading: a filled input must not show the forecaster
+the future), and REPORTS what it filled (`frame.attrs["filled"]`, `describe_filled`), so nothing is filled
+silently.
 """
 
 from __future__ import annotations
@@ -47,12 +48,14 @@ def _raw() -> pd.DataFrame:
 
 
 def load_nyc_weather(airport: str = "JFK", limit: int = 24) -> pd.DataFrame:
-    """Hourly weather at one airport ('EWR', 'JFK' or 'LGA'), on a regular UTC hourly grid, SI units.
+    """Hourly weather at one airport ('EWR', 'JFK' or 'LGA'), on a regular UTC hourly grid, metric units.
 
-    Returns a DataFrame (8,730 hours x columns of VARIABLES + TIME_FEATURES), indexed by UTC timestamp.
-    Gaps (missing hours, missing or impossible values) are filled by linear interpolation in time, at most
-    `limit` hours in a row (a longer gap raises ValueError); `frame.attrs["filled"]` holds the count of filled
-    values per column and `frame.attrs["missing_hours"]` the number of hours absent from the table.
+    Returns a DataFrame (8,730 hours, the filled ones included, x columns of VARIABLES + TIME_FEATURES),
+    indexed by UTC timestamp. Gaps (missing hours, missing or impossible values) are filled by carrying the
+    last reading forward (pandas `ffill`), at most `limit` hours in a row (a longer gap, or a gap in the very
+    first hour, raises ValueError): a filled value never depends on a later reading, so nothing from the future
+    reaches a forecaster's inputs. `frame.attrs["filled"]` holds the count of filled values per column and
+    `frame.attrs["missing_hours"]` the number of hours absent from the table.
     """
     check_choice(airport, "airport", AIRPORTS)
     raw = _raw()
@@ -80,10 +83,11 @@ def load_nyc_weather(airport: str = "JFK", limit: int = 24) -> pd.DataFrame:
     missing_hours = len(grid) - len(frame)
     frame = frame.reindex(grid)
     filled = {c: int(frame[c].isna().sum()) for c in frame.columns}
-    frame = frame.interpolate(method="time", limit=limit, limit_direction="both")
+    frame = frame.ffill(limit=limit)                                            # the last reading, never a later one
     if frame.isna().any().any():
         worst = frame.isna().sum().idxmax()
-        raise ValueError(f"{airport}: column {worst!r} has a gap longer than limit={limit} hours; raise `limit`")
+        raise ValueError(f"{airport}: column {worst!r} has a gap longer than limit={limit} hours (or no reading in "
+                         f"the first hour); raise `limit`")
     local_hour = grid.tz_convert("America/New_York").hour.to_numpy()
     frame["hour_sin"] = np.sin(2 * np.pi * local_hour / 24)
     frame["hour_cos"] = np.cos(2 * np.pi * local_hour / 24)
@@ -107,7 +111,7 @@ def describe_filled(frame: pd.DataFrame) -> str:
     filled = {c: n for c, n in frame.attrs.get("filled", {}).items() if n}
     parts = ", ".join(f"{c} {n}" for c, n in filled.items()) or "none"
     return (f"{frame.attrs.get('airport', '?')}: {len(frame):,} hours; hours absent from the table: "
-            f"{frame.attrs.get('missing_hours')}; values filled by interpolation: {parts}")
+            f"{frame.attrs.get('missing_hours')}; values filled with the last reading: {parts}")
 
 
 # Named multi-column data sets of the forecasting experiment: name -> loader.

@@ -7,8 +7,10 @@
 The data are split in time (train / validation / test); the scalers and every model are fitted on the
 training part only; a network keeps the weights with the lowest validation error; the reported `mae`,
 `rmse`, `mase` (all steps 1..horizon) and `mae_last` (the step `horizon` alone) are measured on the test part,
-at every origin (walk-forward), in the target's own units. Models: persistence, seasonal naive, a linear
-model on the same inputs as the networks, Holt-Winters exponential smoothing (statsmodels), LSTM, GRU.
+at every origin (walk-forward), in the target's own units; `val_mae` and `val_mae_last` are the same scores
+on the validation part, the place to compare choices (inputs, lookback, sizes) without looking at the test
+part. Models: persistence, seasonal naive, a linear model on the same inputs as the networks, Holt-Winters
+exponential smoothing (statsmodels), LSTM, GRU.
 """
 
 from __future__ import annotations
@@ -159,8 +161,8 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     features) to scaled target forecasts (batch, horizon, Q) with Q = 3 when config.quantiles else 1 (the
     target is feature 0). callbacks: extra rnnlab.train callbacks (e.g. rnnlab.viz.live.LivePlot). device:
     where the network and its batches go (CPU by default). Returns Result with metrics (mae, mae_last, rmse,
-    mase, directional_accuracy, n_test_origins[, coverage, steps, best_step]) and extras (per-step MAE
-    `mae_by_step`, targets, predictions, origins, dates, the table `data`, the scaler...).
+    mase, directional_accuracy, n_test_origins, val_mae, val_mae_last[, coverage, steps, best_step]) and extras
+    (per-step MAE `mae_by_step`, targets, predictions, origins, dates, the table `data`, the scaler...).
     """
     seed_everything(config.seed)
     device = torch.device(device or "cpu")
@@ -175,7 +177,6 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     scaler = FrameScaler.fit(x[:split.train_end])                 # statistics of the training part only
     z = scaler.transform(x)                                       # (n, features)
     history, keep, quantiles, centre = None, None, None, 0
-    test_origins = np.arange(split.val_end - 1, len(y) - H, config.eval_stride)
 
     if config.model == "persistence":
         def forecast(past: np.ndarray) -> np.ndarray:            # past: (num, lookback, features)
@@ -185,10 +186,9 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
             return seasonal_naive(past[..., 0], H, season)
     elif config.model == "ets":
         ets = HoltWinters(season).fit(y[:split.train_end])
-        ets_pred = ets.forecast_at(y, test_origins, H)            # (num, H), each from y[..o] only
 
         def forecast(past: np.ndarray) -> np.ndarray:
-            return ets_pred
+            return ets.forecast_at(y, scored, H)                  # (num, H), each from y[..o] only
     elif config.model == "linear":
         train_x, train_y = frame_windows(z, z[:, 0], np.arange(L - 1, split.train_end - H), L, H)
         linear = LinearAR(config.ridge).fit(train_x.reshape(len(train_x), -1), train_y)  # (num, L*features)
@@ -227,6 +227,11 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
         def forecast(past: np.ndarray) -> np.ndarray:
             return scaler.inverse(predict(model, scaler.transform(past)), 0)  # (num, H, Q)
 
+    # the validation part, scored the same way, is where choices (inputs, sizes) are made; the test part only reports
+    scored = np.arange(split.train_end - 1, split.val_end - H, config.eval_stride)  # origins (ets reads them)
+    val = walk_forward_frame(forecast, x, y, L, H, split.train_end, split.val_end, stride=config.eval_stride) \
+        if len(scored) and split.train_end >= L else None
+    scored = np.arange(split.val_end - 1, len(y) - H, config.eval_stride)
     result = walk_forward_frame(forecast, x, y, L, H, split.val_end, stride=config.eval_stride)
     full = result["predictions"]
     point = full[..., centre] if full.ndim == 3 else full          # (num, H)
@@ -237,6 +242,10 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
                "mase": mase(targets, point, y[:split.train_end], season),
                "directional_accuracy": directional_accuracy(targets, point, last),
                "n_test_origins": len(targets)}
+    if val is not None:
+        val_point = val["predictions"][..., centre] if val["predictions"].ndim == 3 else val["predictions"]
+        val_errors = np.abs(val["targets"] - val_point)            # (num, H) on the validation part
+        metrics.update(val_mae=float(val_errors.mean()), val_mae_last=float(val_errors[:, -1].mean()))
     extras = {"series_name": name, "data": data, "columns": list(data.columns), "y": y, "dates": data.index.to_numpy(),
               "split": split, "season": season, "scaler": scaler, "origins": result["origins"],
               "inputs": result["inputs"][..., 0], "targets": targets, "predictions": point,
