@@ -1,5 +1,6 @@
 """Notebook 04's claims on another seed: the gradient reach at initialisation (models initialised from the seed),
-the adding problem at T = 100 for the LSTM, GRU and RNN (AddingConfig with the seed: initial weights and batches),
+the adding problem at T = 100 for the LSTM and GRU (up to 1500 steps, stopping at test MSE 0.01) and the RNN (as
+many steps as the slower gated model used; AddingConfig with the seed: initial weights and batches),
 the gradient reach of the trained models, the trained LSTM's sums, and the copy-memory problem at delay 20 for
 the RNN and the GRU (CopyConfig with the seed). The settings are the notebook's."""
 
@@ -42,9 +43,12 @@ def claims(seed: int) -> list[dict]:
         record("04", "at init with forget bias 1 the LSTM carries it over 1000x better than the RNN", seed,
                _reach(init["lstm bias 1"]) / _reach(init["rnn"]), ">", 1e3),
     ]
-    runs = {kind: run_adding(AddingConfig(model=kind, T=T, seed=seed, steps=steps, batch_size=64, stop_at=0.01,
+    runs = {kind: run_adding(AddingConfig(model=kind, T=T, seed=seed, steps=1500, batch_size=64, stop_at=0.01,
                                           eval_every=50, n_test=500, progress=False))
-            for kind, steps in [("lstm", 1500), ("gru", 1500), ("rnn", 400)]}
+            for kind in ("lstm", "gru")}
+    rnn_steps = max(r.metrics["steps"] for r in runs.values())   # the RNN gets the steps the slower gated model used
+    runs["rnn"] = run_adding(AddingConfig(model="rnn", T=T, seed=seed, steps=rnn_steps, batch_size=64,
+                                          eval_every=50, n_test=500, progress=False))
     baseline = runs["rnn"].metrics["baseline_mse"]
     rows += [
         record("04", "the LSTM solves the adding problem at T = 100 (test MSE below 0.01)", seed,
@@ -53,6 +57,8 @@ def claims(seed: int) -> list[dict]:
                runs["gru"].metrics["test_mse"], "<", 0.01),
         record("04", "the RNN stays near the baseline (test MSE above 80% of it)", seed,
                runs["rnn"].metrics["test_mse"], ">", 0.8 * baseline),
+        record("04", "the RNN's best test MSE stays above 90% of the baseline", seed,
+               runs["rnn"].metrics["best_test_mse"], ">", 0.9 * baseline),
     ]
     reach = {k: _reach(hidden_gradient_norms(r.model, x_probe, y_probe)) for k, r in runs.items()}
     rows += [
