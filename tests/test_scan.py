@@ -9,6 +9,7 @@ from rnnlab.models.scan import (
     g,
     linear_scan_sequential,
     log_g,
+    logcumsumexp_scan,
     parallel_scan_log,
 )
 
@@ -45,6 +46,25 @@ def test_parallel_scan_gradients_match_the_loop():
     ga, gb = torch.autograd.grad((parallel_scan_log(a.log(), b.log()) * w).sum(), (a, b))
     ra, rb = torch.autograd.grad((linear_scan_sequential(a, b) * w).sum(), (a, b))
     assert torch.allclose(ga, ra, atol=1e-10) and torch.allclose(gb, rb, atol=1e-10)
+
+
+@pytest.mark.parametrize("T", [1, 2, 3, 7, 8, 50, 1000])
+def test_logcumsumexp_scan_equals_torch_in_values_and_gradients(T):
+    gen = torch.Generator().manual_seed(T)
+    x = (5 * torch.randn(3, T, 4, generator=gen, dtype=torch.float64)).requires_grad_()
+    w = torch.randn(3, T, 4, generator=gen, dtype=torch.float64)
+    ours, ref = logcumsumexp_scan(x), torch.logcumsumexp(x, dim=1)
+    torch.testing.assert_close(ours, ref, rtol=0, atol=1e-10)
+    g_ours, g_ref = (torch.autograd.grad((y * w).sum(), x)[0] for y in (ours, ref))
+    torch.testing.assert_close(g_ours, g_ref, rtol=0, atol=1e-9)
+    # a -inf (log 0) entry takes torch's own path: the same values and the same gradients
+    x0 = x.detach().clone()
+    x0[:, 0] = float("-inf")
+    x0.requires_grad_()
+    y0, r0 = logcumsumexp_scan(x0), torch.logcumsumexp(x0, dim=1)
+    torch.testing.assert_close(y0, r0)
+    torch.testing.assert_close(torch.autograd.grad(y0.sum(), x0)[0], torch.autograd.grad(r0.sum(), x0)[0],
+                               equal_nan=True)
 
 
 def test_parallel_scan_rejects_bad_shapes():
@@ -199,3 +219,16 @@ def test_cost_helpers():
         assert (s["state_floats"][-1] == 6 * s["state_floats"][0]) if grows else (s["state_floats"] == 10).all()
     with pytest.raises(TypeError, match="stream\\(\\) knows"):
         stream(torch.nn.Linear(2, 1), x)
+
+
+def test_10_ex5_minlstm_with_the_mingru_budget():
+    """Notebook 10 exercise 5, tiny: the minLSTM trains through the same experiment as the minGRU, on the same
+    held-out set, and its normalised gates give it one input map more per layer."""
+    from rnnlab.experiments.beyond import BeyondConfig, run_beyond
+
+    common = dict(T=12, steps=3, batch_size=8, n_test=16, eval_every=3, progress=False)
+    r = {kind: run_beyond(BeyondConfig(model=kind, n_layers=2, lr=1e-2, **common)) for kind in ("mingru", "minlstm")}
+    assert r["minlstm"].metrics["baseline_mse"] == r["mingru"].metrics["baseline_mse"]
+    # layer 1 maps the 2 inputs, layer 2 the 32 mixed states: one map more each (weights + biases)
+    assert r["minlstm"].metrics["parameters"] - r["mingru"].metrics["parameters"] == (2 * 32 + 32) + (32 * 32 + 32)
+    assert r["minlstm"].metrics["test_mse"] != r["mingru"].metrics["test_mse"]
