@@ -100,6 +100,9 @@ def test_gate_explorer_widget_reacts(models):
     assert slider.max == 3 and slider.value == 3 and w.shown["t"] == 3 and w.shown["sequence"] == "short"
     model_dd.value = "rnn"
     assert w.shown["model"] == "rnn" and "model output" in w.shown["text"] and "gate" not in w.shown["text"]
+    # the output is printed rounded, not as float32 noise such as 0.4050000011920929
+    import re
+    assert re.fullmatch(r"\[-?\d+\.\d{1,3}(, -?\d+\.\d{1,3})*\]", w.shown["text"].split("model output: ")[1])
     seq_dd.value = "empty"   # an extreme input: a message, no traceback
     assert w.shown["t"] is None and "Cannot show this input" in w.shown["text"] and "empty" in w.shown["text"]
     seq_dd.value = "short"   # and it recovers

@@ -108,7 +108,7 @@ def gate_view(model: SequenceModel, sequence: torch.Tensor, t: int, *, max_units
     T = gates["h"].shape[0]
     t = min(max(int(t), 0), T - 1)
     shown = {n: gates[n][:, :max_units] for n in GATE_NAMES[model.cell] if n in gates}
-    text = describe_step(gates, t) + f"\nmodel output: {np.round(gates['prediction'], 3).tolist()}"
+    text = describe_step(gates, t) + f"\nmodel output: {[round(float(v), 3) for v in np.ravel(gates['prediction'])]}"
     return View({"gates": shown, "all": gates, "t": t, "T": T, "text": text, "model": model_name,
                  "sequence": sequence_name}, "")
 
