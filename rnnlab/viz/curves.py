@@ -69,7 +69,7 @@ def plot_learning_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[fl
             ax.plot(steps[~finite], np.full((~finite).sum(), 0.98), "x", color=f"C{i}", ms=8, clip_on=False,
                     transform=top, label=f"{label}: NaN / inf from step {steps[~finite][0]}")
     if baseline is not None:
-        ax.axhline(baseline, color="k", ls="--", lw=1, label=baseline_label)
+        ax.axhline(baseline, color="k", ls="--", lw=1, label=baseline_label, zorder=1.5)  # under the curves
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel("step")
