@@ -229,3 +229,70 @@ def edit_distance_of(r: dict) -> int:
     from rnnlab.metrics.edit_distance import edit_distance
 
     return edit_distance(r["decoded"], r["reference"])
+
+
+# ---------------------------------------------------------------- augmentation and schedule of the recipe
+class FixedRng:
+    """A stand-in for random.Random whose uniform draws are fixed, to test the augmentation by hand."""
+
+    def __init__(self, *values: float) -> None:
+        self.values = list(values)
+
+    def uniform(self, a: float, b: float) -> float:
+        return self.values.pop(0)
+
+
+def test_stretch_and_warp_by_hand():
+    from rnnlab.experiments.speech import stretch_and_warp
+
+    x = torch.arange(40.0).reshape(10, 4)                                  # (frames=10, n_mels=4)
+    same = stretch_and_warp(x, FixedRng(0.0), stretch=0.0, warp_bands=1.0)
+    assert torch.equal(same, x)
+    warped = stretch_and_warp(x, FixedRng(1.0), stretch=0.0, warp_bands=2.0)   # every band reads one band lower
+    assert torch.equal(warped[:, 1:], x[:, :-1]) and torch.equal(warped[:, 0], x[:, 0])
+    half = stretch_and_warp(x, FixedRng(-0.5), stretch=0.0, warp_bands=2.0)    # half a band higher
+    assert torch.allclose(half[:, 1], (x[:, 1] + x[:, 2]) / 2) and torch.equal(half[:, 3], x[:, 3])
+    longer = stretch_and_warp(x, FixedRng(1.2), stretch=0.3, warp_bands=0.0)   # 10 frames -> 12
+    assert longer.shape == (12, 4) and torch.equal(longer[0], x[0]) and torch.equal(longer[-1], x[-1])
+    assert torch.allclose(longer[:, 0], torch.linspace(0, 36, 12))            # linear in time
+    kept = stretch_and_warp(x, FixedRng(0.5), stretch=0.5, warp_bands=0.0, min_frames=8)  # 5 frames < 8
+    assert kept.shape == (8, 4)
+
+
+def test_speech_batch_with_stretch_and_warp_stays_alignable():
+    data = load_speech_digits("test")
+    rng = random.Random(0)
+    x, lengths, targets, target_lengths = speech_batch(data.feats[:20], data.labels[:20], rng, batch_size=16,
+                                                       concat_prob=0.5, subsample=3, stretch=0.5, warp_bands=3)
+    assert x.shape[0] == 16 and int(target_lengths.sum()) == len(targets)
+    starts = np.concatenate([[0], np.cumsum(target_lengths.numpy())])
+    for k in range(16):
+        need = min_ctc_frames(targets[starts[k]:starts[k + 1]].tolist())
+        assert output_frames(int(lengths[k]), 3) >= need
+
+
+def test_cosine_schedule_runs_the_rate_down_to_zero():
+    from rnnlab.experiments.speech import CosineLR
+    from rnnlab.train import Callback, TrainConfig, train
+
+    seen = []
+
+    class Watch(Callback):
+        def on_step(self, state):
+            seen.append(state.optimizer.param_groups[0]["lr"])
+
+    model = torch.nn.Linear(2, 1)
+    batch = (torch.randn(8, 2), torch.randn(8, 1))
+    train(model, lambda: batch, lambda m, b: ((m(b[0]) - b[1]) ** 2).mean(),
+          TrainConfig(steps=10, lr=0.1, progress=False), callbacks=[CosineLR(0.1, 10), Watch()])
+    assert seen[4] == pytest.approx(0.05) and seen[-1] == pytest.approx(0.0, abs=1e-12)
+    assert seen[0] == pytest.approx(0.1 * (1 + math.cos(math.pi / 10)) / 2)
+
+
+def test_recipe_fields_are_refused_by_name():
+    with pytest.raises(ValueError, match="lr_schedule"):
+        SpeechConfig(lr_schedule="linear")
+    with pytest.raises(ValueError, match="stretch"):
+        SpeechConfig(stretch=0.9)
+    with pytest.raises(ValueError, match="warp_bands"):
+        SpeechConfig(warp_bands=-1.0)

@@ -6,14 +6,20 @@ one human speaker (`real_digit_error_rate`, with a 95% bootstrap interval over t
 
 The pieces a notebook shows are public here: `speech_batch` (one augmented training batch), `speech_loss`
 (the CTC loss with its input and target lengths) and `check_alignable` (rejects settings that leave a clip
-fewer output frames than CTC needs).
+fewer output frames than CTC needs). `load_shipped_model` loads the model trained with this recipe by
+`python -m tools.train_speech_model` (its weights and record ship in rnnlab/data/files/speech_model/).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,7 +39,7 @@ from rnnlab.models.ctc import (
     pad_features,
     predict_log_probs,
 )
-from rnnlab.train import Callback, train
+from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import seed_everything
 from rnnlab.validate import check_float, check_int
 
@@ -49,10 +55,14 @@ class SpeechConfig(TrainingBlock):
     subsample: int = 3             # the strided convolution keeps every 3rd frame (50 -> 16.7 per second)
     concat_prob: float = 0.3       # chance that a training example joins two clips (longer strings)
     mask_prob: float = 0.5         # chance of one time mask and one frequency mask per example (SpecAugment)
+    stretch: float = 0.15          # time stretch: each example's frames resampled by a factor in 1 +- stretch
+    warp_bands: float = 2.0        # frequency warp: each example's mel bands shifted by up to +- this many bands
+    lr_schedule: str = field(default="cosine", metadata={"choices": ["constant", "cosine"],
+                             "help": "learning rate over the steps: constant, or cosine decay from lr to 0"})
     beam_width: int = 8            # prefix beam search width for the *_beam metrics
     n_real: int = 120              # real digit strings made from the human recordings (the real test set)
     seed: int = 0                  # seeds the model, the batches and the augmentation
-    steps: int = 800               # optimisation steps
+    steps: int = 600               # optimisation steps
     batch_size: int = 32           # clips per training step
     lr: float = 3e-3               # AdamW learning rate
     clip_grad_norm: float | None = 5.0  # rescale the gradient to this norm when larger (None: no clipping)
@@ -65,6 +75,8 @@ class SpeechConfig(TrainingBlock):
             check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
         for name in ("concat_prob", "mask_prob"):
             check_float(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=0.0, maximum=1.0)
+        check_float(self.stretch, "stretch (--stretch)", minimum=0.0, maximum=0.5)
+        check_float(self.warp_bands, "warp_bands (--warp-bands)", minimum=0.0, maximum=8.0)
 
 
 def output_frames(frames: np.ndarray, subsample: int) -> np.ndarray:
@@ -97,9 +109,11 @@ def check_alignable(frame_counts: dict[str, Sequence[int]], labels: dict[str, Se
 
 def speech_batch(feats: Sequence[torch.Tensor], labels: Sequence[list[int]], rng: random.Random, *,
                  batch_size: int, concat_prob: float = 0.0, mask_prob: float = 0.0,
-                 subsample: int = 1) -> Batch:
+                 subsample: int = 1, stretch: float = 0.0, warp_bands: float = 0.0) -> Batch:
     """One training batch: `batch_size` random clips, some joined in pairs (probability `concat_prob`, only
-    when the joined clip stays alignable at `subsample`), some masked (SpecAugment, probability `mask_prob`).
+    when the joined clip stays alignable at `subsample`), each stretched in time and warped in frequency
+    (`stretch_and_warp`, when `stretch` or `warp_bands` is above 0), some masked (SpecAugment, probability
+    `mask_prob`).
 
     Returns x (batch, max_frames, n_mels), lengths (batch,), targets (sum of target lengths,) with class ids
     1-10 of all clips concatenated, target_lengths (batch,): what `torch.nn.functional.ctc_loss` takes.
@@ -113,11 +127,56 @@ def speech_batch(feats: Sequence[torch.Tensor], labels: Sequence[list[int]], rng
             joined = y + list(labels[j])
             if output_frames(len(x) + len(feats[j]), subsample) >= min_ctc_frames(joined):
                 x, y = torch.cat([x, feats[j]]), joined                    # (frames_i + frames_j, n_mels)
+        if stretch > 0 or warp_bands > 0:
+            x = stretch_and_warp(x, rng, stretch, warp_bands, min_frames=subsample * min_ctc_frames(y))
         xs.append(spec_augment(x, rng, mask_prob))
         ys.append(digits_to_tokens(y))
     x, lengths = pad_features(xs)                                          # (batch, max_frames, n_mels)
     targets = torch.tensor([t for y in ys for t in y], dtype=torch.long)   # all targets, concatenated
     return x, lengths, targets, torch.tensor([len(y) for y in ys], dtype=torch.long)
+
+
+def stretch_and_warp(x: torch.Tensor, rng: random.Random, stretch: float, warp_bands: float,
+                     min_frames: int = 1) -> torch.Tensor:
+    """Speak faster or slower, with a longer or shorter vocal tract: (frames, n_mels) -> (frames', n_mels).
+
+    Time: the frames are resampled by linear interpolation to round(frames * r) frames, r uniform in
+    1 +- `stretch` (kept at >= `min_frames`, so that the clip stays alignable). Frequency: every band reads the
+    log-mel value `shift` bands lower (linear interpolation, edge bands repeated), shift uniform in
+    +- `warp_bands`. Above ~700 Hz the mel scale is nearly logarithmic, so a shift of one band (~60 mel here)
+    scales those frequencies by ~1.05: a cheap stand-in for vocal tract length perturbation (Jaitly & Hinton
+    2013, "VTLP") on features already computed.
+    """
+    frames, n_mels = x.shape
+    if stretch > 0:
+        n = max(int(round(frames * rng.uniform(1 - stretch, 1 + stretch))), min_frames, 1)
+        x = _interpolate(x, torch.linspace(0, frames - 1, n), dim=0)                    # (n, n_mels)
+    if warp_bands > 0:
+        shift = rng.uniform(-warp_bands, warp_bands)
+        x = _interpolate(x, (torch.arange(n_mels) - shift).clamp(0, n_mels - 1), dim=1)  # (frames', n_mels)
+    return x
+
+
+def _interpolate(x: torch.Tensor, positions: torch.Tensor, dim: int) -> torch.Tensor:
+    """Values of x at fractional `positions` along `dim` (0 or 1 of a matrix), by linear interpolation."""
+    low = positions.floor().long().clamp(0, x.shape[dim] - 1)
+    high = (low + 1).clamp(max=x.shape[dim] - 1)
+    w = (positions - low).to(x.dtype)
+    if dim == 0:
+        return x[low] * (1 - w)[:, None] + x[high] * w[:, None]
+    return x[:, low] * (1 - w) + x[:, high] * w
+
+
+class CosineLR(Callback):
+    """Cosine decay of the learning rate from its starting value to 0 over `steps` (Loshchilov & Hutter 2017,
+    SGDR without restarts): after step s the rate is lr * (1 + cos(pi * s / steps)) / 2."""
+
+    def __init__(self, lr: float, steps: int) -> None:
+        self.lr, self.steps = check_float(lr, "lr", minimum=0.0), check_int(steps, "steps", minimum=1)
+
+    def on_step(self, state: TrainState) -> None:
+        for group in state.optimizer.param_groups:
+            group["lr"] = self.lr * (1 + math.cos(math.pi * min(state.step, self.steps) / self.steps)) / 2
 
 
 def spec_augment(x: torch.Tensor, rng: random.Random, mask_prob: float) -> torch.Tensor:
@@ -186,39 +245,87 @@ def run_speech(config: SpeechConfig, model: nn.Module | None = None, callbacks: 
 
     def batch() -> Batch:
         return speech_batch(train_x, train_set.labels, rng, batch_size=config.batch_size,
-                            concat_prob=config.concat_prob, mask_prob=config.mask_prob, subsample=subsample)
+                            concat_prob=config.concat_prob, mask_prob=config.mask_prob, subsample=subsample,
+                            stretch=config.stretch, warp_bands=config.warp_bands)
 
     def evaluate(model: nn.Module) -> dict[str, float]:                      # every held-out clip
         return {"digit_error_rate": digit_error_rate(decode(predict_log_probs(model, test_x)), test_set.labels)}
 
+    schedule = [CosineLR(config.lr, config.steps)] if config.lr_schedule == "cosine" else []
     history = train(model, batch, speech_loss, config.train_config(f"speech {config.model}"),
-                    evaluate=evaluate, callbacks=callbacks)
+                    evaluate=evaluate, callbacks=[*schedule, *callbacks])
     test_lp, real_lp = predict_log_probs(model, test_x), predict_log_probs(model, real_x)
-    test_hyp, real_hyp = decode(test_lp), decode(real_lp)
-    real_beam = decode(real_lp, config.beam_width)
+    test_hyp = decode(test_lp)
     nprng = np.random.default_rng(config.seed)
     guesses = [[int(d) for d in nprng.integers(0, 10, len(y))] for y in test_set.labels]  # right length, random
-    real_low, real_high = error_rate_interval(real_hyp, real_labels, seed=config.seed)
-    beam_low, beam_high = error_rate_interval(real_beam, real_labels, seed=config.seed)
+    real = real_speech_metrics(real_lp, real_labels, config.beam_width, seed=config.seed)
     metrics = {
         "digit_error_rate": digit_error_rate(test_hyp, test_set.labels),
         "digit_error_rate_beam": digit_error_rate(decode(test_lp, config.beam_width), test_set.labels),
-        "real_digit_error_rate": digit_error_rate(real_hyp, real_labels),
-        "real_digit_error_rate_low": real_low,
-        "real_digit_error_rate_high": real_high,
-        "real_digit_error_rate_beam": digit_error_rate(real_beam, real_labels),
-        "real_digit_error_rate_beam_low": beam_low,
-        "real_digit_error_rate_beam_high": beam_high,
+        **{k: v for k, v in real.items() if k.startswith("real_")},
         "chance_digit_error_rate": float(digit_error_rate(guesses, test_set.labels)),
         "n_real": len(real_labels),
         "steps": history.steps[-1],
     }
+    real_hyp, real_beam = real["hypotheses"], real["hypotheses_beam"]
     extras = {"test_features": test_x, "test_labels": test_set.labels, "test_voices": test_set.voices,
               "test_log_probs": test_lp, "test_hypotheses": test_hyp, "real_waves": real_waves,
               "real_features": real_x, "real_labels": real_labels, "real_log_probs": real_lp,
               "real_hypotheses": real_hyp, "real_hypotheses_beam": real_beam, "feature_config": fconfig,
               "train_features": train_x, "train_labels": train_set.labels}
     return Result(metrics=metrics, config=config, model=model, history=history, extras=extras)
+
+
+def real_speech_metrics(log_probs: Sequence[torch.Tensor], labels: Sequence[list[int]], beam_width: int = 8,
+                        seed: int = 0) -> dict:
+    """Digit error rates on the real strings from their per-frame log-probabilities [(frames_i', 11)]:
+    greedy and prefix beam search (`beam_width`), each with its 95% bootstrap interval over the strings
+    (`error_rate_interval`, resampling seeded by `seed`). Returns the `real_digit_error_rate*` metrics
+    (fractions) and the decoded digit lists (`hypotheses`, `hypotheses_beam`)."""
+    greedy, beam = decode(list(log_probs)), decode(list(log_probs), beam_width)
+    out: dict = {"hypotheses": greedy, "hypotheses_beam": beam}
+    for suffix, hyp in (("", greedy), ("_beam", beam)):
+        low, high = error_rate_interval(hyp, labels, seed=seed)
+        out |= {f"real_digit_error_rate{suffix}": digit_error_rate(hyp, labels),
+                f"real_digit_error_rate{suffix}_low": low, f"real_digit_error_rate{suffix}_high": high}
+    return out
+
+
+SHIPPED_DIR = "speech_model"               # rnnlab/data/files/speech_model/: the trained model that ships
+SHIPPED_WEIGHTS = "speech_model.pt"        # float16 state dict of a CTCAcousticModel
+SHIPPED_INFO = "speech_model.json"         # how it was trained (config, command, minutes) and its metrics
+
+
+def shipped_model_dir() -> Path:
+    """The folder of the trained model that ships with rnnlab (made by `python -m tools.train_speech_model`)."""
+    return Path(str(resources.files("rnnlab.data") / "files" / SHIPPED_DIR))
+
+
+def load_shipped_model(folder: Path | None = None) -> tuple[CTCAcousticModel, dict]:
+    """The trained acoustic model that ships with rnnlab, in eval mode, and its record (a dict: `config` the
+    SpeechConfig fields it was trained with, `acoustic_config`, `command`, `minutes`, `sha256`, `metrics`
+    measured on the same real strings as `run_speech`).
+
+    The weights are float16 on disk and float32 in the model. Raises FileNotFoundError when a file is
+    missing and ValueError when the weights' sha256 differs from the record and SHA256SUMS (a corrupt or
+    replaced file: restore it from git, or retrain with `python -m tools.train_speech_model`).
+    """
+    folder = Path(folder) if folder is not None else shipped_model_dir()
+    weights, record = folder / SHIPPED_WEIGHTS, folder / SHIPPED_INFO
+    for path in (weights, record, folder / "SHA256SUMS"):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing; restore it from git or retrain the model with "
+                                    f"`python -m tools.train_speech_model`")
+    info = json.loads(record.read_text())
+    sums = dict(reversed(line.split()) for line in (folder / "SHA256SUMS").read_text().splitlines() if line.strip())
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    if digest != info["sha256"] or digest != sums.get(weights.name):
+        raise ValueError(f"{weights} is corrupt or replaced: its sha256 {digest[:12]}... differs from "
+                         f"{record.name} and SHA256SUMS ({str(info['sha256'])[:12]}...); restore it from git")
+    model = CTCAcousticModel(AcousticConfig(**info["acoustic_config"]))
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model.eval(), info
 
 
 def make_real_batches(feats: Sequence[torch.Tensor], labels: Sequence[list[int]], seed: int = 0,
