@@ -1,6 +1,6 @@
 """The trained speech model that ships with rnnlab (notebook 09 loads it; `python -m tools.train_speech_model`
 makes it): its checksum, that it loads into the documented model, and that its real-speech error rate
-recomputed here is the recorded one, on at least 100 real strings."""
+recomputed here is the recorded one (issue 17: at most 20% on at least 100 real strings)."""
 
 import dataclasses
 import hashlib
@@ -60,7 +60,7 @@ def test_its_error_rates_recomputed_equal_the_record():
     measured = measure(model, config, feats, labels)
     assert measured == pytest.approx(info["metrics"], abs=1e-12)
     assert measured["n_real"] >= 100
-    assert measured["real_digit_error_rate"] < 0.25 and measured["real_digit_error_rate_beam"] < 0.25  # notebook 09
+    assert measured["real_digit_error_rate"] <= 0.20 and measured["real_digit_error_rate_beam"] <= 0.20  # issue 17
     low, high = measured["real_digit_error_rate_low"], measured["real_digit_error_rate_high"]
     assert low < measured["real_digit_error_rate"] < high
 

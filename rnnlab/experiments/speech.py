@@ -62,7 +62,7 @@ class SpeechConfig(TrainingBlock):
     beam_width: int = 8            # prefix beam search width for the *_beam metrics
     n_real: int = 120              # real digit strings made from the human recordings (the real test set)
     seed: int = 0                  # seeds the model, the batches and the augmentation
-    steps: int = 600               # optimisation steps
+    steps: int = 1200              # optimisation steps
     batch_size: int = 32           # clips per training step
     lr: float = 3e-3               # AdamW learning rate
     clip_grad_norm: float | None = 5.0  # rescale the gradient to this norm when larger (None: no clipping)
