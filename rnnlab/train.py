@@ -102,6 +102,18 @@ class Callback:
     def on_end(self, state: TrainState) -> None: ...
 
 
+class CosineLR(Callback):
+    """Cosine decay of the learning rate from its starting value to 0 over `steps` (Loshchilov & Hutter 2017,
+    SGDR without restarts): after step s the rate is lr * (1 + cos(pi * s / steps)) / 2."""
+
+    def __init__(self, lr: float, steps: int) -> None:
+        self.lr, self.steps = check_float(lr, "lr", minimum=0.0), check_int(steps, "steps", minimum=1)
+
+    def on_step(self, state: TrainState) -> None:
+        for group in state.optimizer.param_groups:
+            group["lr"] = self.lr * (1 + math.cos(math.pi * min(state.step, self.steps) / self.steps)) / 2
+
+
 class EarlyStopping(Callback):
     """Stop when `metric` has not improved for `patience` evaluations (mode 'min' or 'max'),
     or as soon as it passes `target` (e.g. stop at test MSE < 0.01)."""

@@ -272,8 +272,7 @@ def test_speech_batch_with_stretch_and_warp_stays_alignable():
 
 
 def test_cosine_schedule_runs_the_rate_down_to_zero():
-    from rnnlab.experiments.speech import CosineLR
-    from rnnlab.train import Callback, TrainConfig, train
+    from rnnlab.train import Callback, CosineLR, TrainConfig, train
 
     seen = []
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from rnnlab.models.ctc import (
     pad_features,
     predict_log_probs,
 )
-from rnnlab.train import Callback, TrainState, train
+from rnnlab.train import Callback, CosineLR, train
 from rnnlab.utils import seed_everything
 from rnnlab.validate import check_float, check_int
 
@@ -165,18 +164,6 @@ def _interpolate(x: torch.Tensor, positions: torch.Tensor, dim: int) -> torch.Te
     if dim == 0:
         return x[low] * (1 - w)[:, None] + x[high] * w[:, None]
     return x[:, low] * (1 - w) + x[:, high] * w
-
-
-class CosineLR(Callback):
-    """Cosine decay of the learning rate from its starting value to 0 over `steps` (Loshchilov & Hutter 2017,
-    SGDR without restarts): after step s the rate is lr * (1 + cos(pi * s / steps)) / 2."""
-
-    def __init__(self, lr: float, steps: int) -> None:
-        self.lr, self.steps = check_float(lr, "lr", minimum=0.0), check_int(steps, "steps", minimum=1)
-
-    def on_step(self, state: TrainState) -> None:
-        for group in state.optimizer.param_groups:
-            group["lr"] = self.lr * (1 + math.cos(math.pi * min(state.step, self.steps) / self.steps)) / 2
 
 
 def spec_augment(x: torch.Tensor, rng: random.Random, mask_prob: float) -> torch.Tensor:
