@@ -151,6 +151,21 @@ def choose_threads(threads: int | None = None) -> int:
     return n
 
 
+def notebook_seed(default: int = 0) -> int:
+    """The seed a notebook runs with: `default` (0 on the page), or RNNLAB_SEED when it is set: `make claims`
+    executes each notebook on other seeds that way. Every seed in a notebook derives from it (`seed=SEED`)."""
+    text = os.environ.get("RNNLAB_SEED", "").strip()
+    if not text:
+        return default
+    try:
+        seed = int(text)
+    except ValueError:
+        raise ValueError(f"RNNLAB_SEED must be a whole number, got {text!r}") from None
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"RNNLAB_SEED must be in [0, 2**32), got {seed}")
+    return seed
+
+
 def setup(seed: int = 0, *, threads: int | None = None) -> torch.device:
     """What every notebook's first cell does: seed everything (`seed_everything`), choose torch's threads
     (`choose_threads`), and return the device to use (`default_device`)."""

@@ -37,3 +37,78 @@ def test_bad_relation_and_threshold_are_rejected():
         claim("x", 1, "==", 1)
     with pytest.raises(ValueError, match="threshold"):
         claim("x", 1, "<", float("inf"))
+
+
+# ---- other seeds: make claims executes notebooks with RNNLAB_SEED and collects rows --------------------------
+
+import json  # noqa: E402
+
+import rnnlab.claims as claims_module  # noqa: E402
+from rnnlab.claims import measure, other_seeds, word  # noqa: E402
+from rnnlab.utils import notebook_seed  # noqa: E402
+
+
+@pytest.fixture
+def committed(tmp_path, monkeypatch):
+    """Committed make-claims results for seeds 0 and 11-13 in a temporary folder."""
+    rows = [{"notebook": "05", "seed": s, "kind": "measure", "name": "05 BoW accuracy", "value": v,
+             "relation": "", "threshold": None, "holds": True}
+            for s, v in [(0, 0.779), (11, 0.79), (12, 0.801), (13, 0.795)]]
+    rows.append({"notebook": "05", "seed": 11, "kind": "claim", "name": "GRU beats BoW", "value": 0.9,
+                 "relation": ">", "threshold": 0.8, "holds": True})
+    (tmp_path / "nb05.json").write_text(json.dumps(rows))
+    monkeypatch.setattr(claims_module, "RESULTS_DIR", tmp_path)
+    claims_module._committed_rows.cache_clear()
+    yield tmp_path
+    claims_module._committed_rows.cache_clear()
+
+
+def test_notebook_seed_reads_rnnlab_seed(monkeypatch):
+    monkeypatch.delenv("RNNLAB_SEED", raising=False)
+    assert notebook_seed(0) == 0 and notebook_seed(7) == 7
+    monkeypatch.setenv("RNNLAB_SEED", "12")
+    assert notebook_seed(0) == 12
+    monkeypatch.setenv("RNNLAB_SEED", "twelve")
+    with pytest.raises(ValueError, match="RNNLAB_SEED must be a whole number, got 'twelve'"):
+        notebook_seed(0)
+
+
+def test_measure_shows_this_run_beside_the_other_seeds_and_says_where(committed, capsys, monkeypatch):
+    monkeypatch.delenv("RNNLAB_SEED", raising=False)
+    measure("05 BoW accuracy", 0.779)
+    out = capsys.readouterr().out
+    assert out == ("05 BoW accuracy: 0.779 on this run (seed 0); seeds 11-13 (make claims): 0.79-0.801: "
+                   "this run is below that range\n")
+    measure("05 BoW accuracy", 0.795)
+    assert "this run is inside that range" in capsys.readouterr().out
+    monkeypatch.setenv("RNNLAB_SEED", "12")  # on seed 12 the others are 0, 11 and 13
+    assert other_seeds("05 BoW accuracy") == {0: 0.779, 11: 0.79, 13: 0.795}
+    measure("never measured", 1.0)
+    assert "no other seed measured yet" in capsys.readouterr().out
+
+
+def test_claim_prints_the_other_seeds_of_its_statement(committed, capsys, monkeypatch):
+    monkeypatch.delenv("RNNLAB_SEED", raising=False)
+    claim("GRU beats BoW", 0.85, ">", 0.8)
+    assert capsys.readouterr().out.rstrip().endswith("; seed 11 (make claims): 0.9")
+
+
+def test_in_a_make_claims_run_a_failing_claim_is_recorded_not_raised(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "rows.jsonl"
+    monkeypatch.setenv("RNNLAB_CLAIMS_OUT", str(out))
+    monkeypatch.setenv("RNNLAB_SEED", "21")
+    monkeypatch.setenv("RNNLAB_NOTEBOOK", "03")
+    claim("x is small", 5.0, "<", 1.0)  # does not raise
+    measure("03 a number", float("nan"))
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0] == {"notebook": "03", "seed": 21, "kind": "claim", "name": "x is small", "value": 5.0,
+                       "relation": "<", "threshold": 1.0, "holds": False}
+    assert rows[1]["kind"] == "measure" and rows[1]["value"] is None
+    assert capsys.readouterr().out.startswith("❌ x is small")
+
+
+def test_word_is_chosen_by_the_comparison():
+    assert word(7.2e-24, 1.2e-24, "grew", "shrank") == "grew"
+    assert word(1.0, 2.0, "grew", "shrank") == "shrank"
+    assert word(1.0, 1.04, "grew", "shrank", "did not change", rtol=0.05) == "did not change"
+    assert word(1.0, 1.06, "grew", "shrank", "did not change", rtol=0.05) == "shrank"
