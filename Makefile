@@ -16,7 +16,7 @@ TORCH_PIP_ARGS ?=
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.rnnlab-installed
 
-.PHONY: install lab test lint unit notebooks browser student html benchmarks bench-load claims clean
+.PHONY: install lab test lint unit notebooks browser student html benchmarks bench-load claims clean versions-lowest versions-newest
 
 install: $(STAMP)
 
@@ -48,7 +48,7 @@ notebooks: install
 	RNNLAB_STRICT_CHECKS=1 $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) notebooks
 
 browser: install
-	$(BIN)/python -m pytest tests/test_browser.py -m browser -ra
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_site_browser.py -m browser -ra
 
 student: install
 	$(BIN)/python -m tools.make_student --out student
@@ -67,5 +67,26 @@ bench-load: install
 claims: install
 	OMP_NUM_THREADS=1 $(BIN)/python -m benchmarks.claims
 
+# The lowest versions pyproject.toml allows (uv's lowest-direct resolution; torch held at TORCH_SPEC) and the newest
+# releases on the newest Python: each installs its own venv, runs the unit tests and three notebooks.
+VERSION_NOTEBOOKS ?= notebooks/03_vanishing_gradients.ipynb notebooks/07_translation.ipynb notebooks/08_forecasting.ipynb
+NEWEST_PYTHON ?= python3.13
+
+versions-lowest:
+	$(PYTHON) -m venv .venv-lowest
+	.venv-lowest/bin/python -m pip install --quiet uv
+	echo "$(TORCH_SPEC)" > .venv-lowest/constraints.txt
+	.venv-lowest/bin/python -m uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct \
+		--constraint .venv-lowest/constraints.txt "$(TORCH_SPEC)" -e ".[dev]" $(TORCH_PIP_ARGS)
+	OMP_NUM_THREADS=1 .venv-lowest/bin/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser" -p no:cacheprovider
+	OMP_NUM_THREADS=1 RNNLAB_STRICT_CHECKS=1 .venv-lowest/bin/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) $(VERSION_NOTEBOOKS)
+
+versions-newest:
+	$(NEWEST_PYTHON) -m venv .venv-newest
+	.venv-newest/bin/python -m pip install --quiet --upgrade pip
+	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager "$(TORCH_SPEC)" -e ".[dev]" $(TORCH_PIP_ARGS)
+	OMP_NUM_THREADS=1 .venv-newest/bin/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser" -p no:cacheprovider
+	OMP_NUM_THREADS=1 RNNLAB_STRICT_CHECKS=1 .venv-newest/bin/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) $(VERSION_NOTEBOOKS)
+
 clean:
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) .venv-lowest .venv-newest build .pytest_cache

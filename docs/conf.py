@@ -38,7 +38,11 @@ mathjax2_config = {"tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [[
                                "processRefs": False, "processEnvironments": False,
                                "ignoreClass": "tex2jax_ignore|mathjax_ignore",
                                "processClass": "tex2jax_process|mathjax_process|math|output_area"},
-                   "HTML-CSS": {"availableFonts": ["TeX"], "imageFont": None}, "showMathMenu": False}
+                   # jupyter-server-mathjax ships STIX-Web fonts only (no TeX folder): asking for TeX fonts made
+                   # every formula with a prime or an arrow a "[Math Processing Error]" (fontdata.js not found).
+                   "HTML-CSS": {"availableFonts": ["STIX-Web"], "preferredFont": "STIX-Web", "webFont": "STIX-Web",
+                                "imageFont": None},
+                   "showMathMenu": False}
 
 html_theme = "sphinx_book_theme"
 html_title = "rnnlab"
