@@ -1,6 +1,6 @@
 # rnnlab: two commands on a fresh machine that has only Python.
 #   make lab    install everything into .venv and open JupyterLab on notebooks/ (http://127.0.0.1:8888, token)
-#   make test   install everything into .venv and run every test: lint, unit tests, all notebooks, browser
+#   make test   install everything into .venv and run every test: lint, unit tests, all notebooks, browser, hub
 #   make student    student versions through nbgrader generate_assignment (solutions become stubs) in student/
 #   make html       execute every notebook and build the offline course site (Sphinx) in build/html/
 #
@@ -16,7 +16,7 @@ TORCH_PIP_ARGS ?=
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.rnnlab-installed
 
-.PHONY: install lab test lint unit notebooks browser student html benchmarks bench-load claims clean versions-lowest versions-newest
+.PHONY: install lab test lint unit notebooks browser hub student html benchmarks bench-load claims clean versions-lowest versions-newest
 
 install: $(STAMP)
 
@@ -32,23 +32,27 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
-test: install lint unit notebooks browser
+test: install lint unit notebooks browser hub
 
 lint: install
 	$(BIN)/ruff check rnnlab tests notebooks benchmarks tools conftest.py
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
 
 # The tests run PYTEST_WORKERS processes side by side; one torch thread each keeps them from fighting for cores.
-unit notebooks browser: export OMP_NUM_THREADS ?= 1
+unit notebooks browser hub: export OMP_NUM_THREADS ?= 1
 
 unit: install
-	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser"
+	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser and not hub"
 
 notebooks: install
 	RNNLAB_STRICT_CHECKS=1 $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) notebooks
 
 browser: install
 	$(BIN)/python -m pytest tests/test_browser.py tests/test_site_browser.py -m browser -ra
+
+# A real JupyterHub from docs/hub/jupyterhub_config.py: two students pull the course and run a notebook.
+hub: install
+	$(BIN)/python -m pytest tests/test_hub.py -m hub -ra
 
 student: install
 	$(BIN)/python -m tools.make_student --out student
@@ -78,14 +82,14 @@ versions-lowest:
 	echo "$(TORCH_SPEC)" > .venv-lowest/constraints.txt
 	.venv-lowest/bin/python -m uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct \
 		--constraint .venv-lowest/constraints.txt "$(TORCH_SPEC)" -e ".[dev]" $(TORCH_PIP_ARGS)
-	OMP_NUM_THREADS=1 .venv-lowest/bin/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser" -p no:cacheprovider
+	OMP_NUM_THREADS=1 .venv-lowest/bin/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser and not hub" -p no:cacheprovider
 	OMP_NUM_THREADS=1 RNNLAB_STRICT_CHECKS=1 .venv-lowest/bin/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) $(VERSION_NOTEBOOKS)
 
 versions-newest:
 	$(NEWEST_PYTHON) -m venv .venv-newest
 	.venv-newest/bin/python -m pip install --quiet --upgrade pip
 	.venv-newest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager "$(TORCH_SPEC)" -e ".[dev]" $(TORCH_PIP_ARGS)
-	OMP_NUM_THREADS=1 .venv-newest/bin/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser" -p no:cacheprovider
+	OMP_NUM_THREADS=1 .venv-newest/bin/python -m pytest tests -n $(PYTEST_WORKERS) -m "not browser and not hub" -p no:cacheprovider
 	OMP_NUM_THREADS=1 RNNLAB_STRICT_CHECKS=1 .venv-newest/bin/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) $(VERSION_NOTEBOOKS)
 
 clean:

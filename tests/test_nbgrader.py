@@ -158,3 +158,21 @@ def test_graded_cell_from_a_check_with_a_semicolon_or_a_comment():
     assert graded_source("check_rnn_step(rnn_step)  # one step", "here").endswith('why"  # one step')
     with pytest.raises(ValueError, match="here: the check cell is not valid Python"):
         graded_source("check_rnn_step(", "here")
+
+
+def test_a_teachers_nbgrader_config_is_kept_and_the_assignment_can_be_named(tmp_path, capsys):
+    from tools.make_student import main
+
+    course = tmp_path / "course"
+    course.mkdir()
+    mine = 'c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "rnn101"\nc.Exchange.root = "/srv/exchange"\n'
+    (course / "nbgrader_config.py").write_text(mine)
+    make_course(course, [ROOT / "notebooks" / GRADED[0]], assignment="week3")
+    assert (course / "nbgrader_config.py").read_text() == mine  # a second release does not overwrite it
+    assert (course / "source" / "week3" / GRADED[0]).is_file()
+    assert "kept the existing" in capsys.readouterr().out
+    fresh = make_course(tmp_path / "fresh", [ROOT / "notebooks" / GRADED[0]])
+    assert "c.Execute.timeout = 900" in (fresh / "nbgrader_config.py").read_text()
+    with pytest.raises(SystemExit):
+        main(["--assignment", "week 3", str(ROOT / "notebooks" / GRADED[0])])
+    assert "--assignment 'week 3': use letters, digits, - and _ only" in capsys.readouterr().err

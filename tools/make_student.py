@@ -7,9 +7,11 @@ notebooks to `--out` (student/ by default, ignored by git). In the released vers
 becomes nbgrader's stub (`# YOUR CODE HERE` / `raise NotImplementedError()`), outputs are cleared, and the
 graded check cells are locked; the `# Hint:` comments above a solution stay.
 
-Usage: python -m tools.make_student [--out student] [--course DIR] [notebooks/*.ipynb]
-  --course DIR  keep the nbgrader course directory there (source/, release/, gradebook.db) instead of a
-                temporary one: the starting point for `nbgrader autograde` (see docs/teaching.md)
+Usage: python -m tools.make_student [--out student] [--course DIR] [--assignment NAME] [notebooks/*.ipynb]
+  --course DIR       keep the nbgrader course directory there (source/, release/, gradebook.db) instead of a
+                     temporary one: the starting point for `nbgrader autograde` (see docs/teaching.md). An
+                     nbgrader_config.py already there is kept as the teacher left it (only a new one is written).
+  --assignment NAME  the nbgrader assignment to release the notebooks as (default: rnnlab), e.g. week3
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ import nbformat
 from tools.nbgrader_cells import add_nbgrader_metadata
 
 ASSIGNMENT = "rnnlab"
-# nbgrader_config.py of the course directory. Execute.timeout: nbgrader's default (30 s per cell) is shorter than
-# the longest training cells on a 2-core CPU.
+# nbgrader_config.py of a new course directory. Execute.timeout is per cell (nbclient's limit for one cell's
+# output), not per notebook: nbgrader's default (30 s) is shorter than the longest training cells on a 2-core CPU.
 NBGRADER_CONFIG = '''c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.course_id = "rnnlab"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
@@ -43,7 +45,11 @@ def make_course(root: Path, paths: list[Path], assignment: str = ASSIGNMENT) -> 
     """
     source = root / "source" / assignment
     source.mkdir(parents=True, exist_ok=True)
-    (root / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    config = root / "nbgrader_config.py"
+    if config.exists():
+        print(f"kept the existing {config} (delete it to get rnnlab's default)")
+    else:
+        config.write_text(NBGRADER_CONFIG)
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         add_nbgrader_metadata(notebook, path.name)
@@ -81,11 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--out", type=Path, default=Path("student"))
     parser.add_argument("--course", type=Path, default=None, help="keep the nbgrader course directory here")
+    parser.add_argument("--assignment", default=ASSIGNMENT,
+                        help=f"the nbgrader assignment name (default: {ASSIGNMENT}), e.g. week3")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
     if not paths:
         parser.error("no notebooks given and none found in notebooks/")
-    for target in release(paths, args.out, course=args.course):
+    if not args.assignment.replace("-", "").replace("_", "").isalnum():
+        parser.error(f"--assignment {args.assignment!r}: use letters, digits, - and _ only (nbgrader's folder name)")
+    for target in release(paths, args.out, course=args.course, assignment=args.assignment):
         print(f"student version: {target}")
     return 0
 
