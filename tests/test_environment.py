@@ -110,3 +110,17 @@ def test_wheel_carries_the_licence_files(tmp_path):
     licences = {n.split(".dist-info/licenses/")[1] for n in names if ".dist-info/licenses/" in n}
     assert {"LICENSE", "rnnlab/data/files/allison_digits/LICENSE"} <= licences, licences
     assert "rnnlab/data/files/allison_digits/LICENSE" in names  # next to the recordings, too
+
+
+def test_widgets_and_jupyterlab_floors_work_together():
+    """ipywidgets 7's lab extension is marked incompatible by JupyterLab 4 ("Error displaying widget"): wherever
+    JupyterLab >= 4 is installed (the lab and dev extras, environment.yml), ipywidgets >= 8.1 must be too."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    env = [r for r in _pip_section() if not r.startswith("-")]
+    for where, requirements in [("lab", project["optional-dependencies"]["lab"]),
+                                ("dev", project["optional-dependencies"]["dev"]), ("environment.yml", env)]:
+        floors = {re.split(r"[<>=!~;\s]", r)[0].lower().replace("_", "-"): r for r in requirements}
+        assert "jupyterlab" in floors, where
+        widgets = floors.get("ipywidgets", "")
+        version = tuple(int(v) for v in re.search(r">=\s*([\d.]+)", widgets).group(1).split(".")[:2]) if widgets else ()
+        assert version >= (8, 1), f"{where}: JupyterLab 4 needs ipywidgets>=8.1, found {widgets or 'none'}"
