@@ -68,3 +68,20 @@ def test_search_navigation_and_launch_buttons(site):
     assert re.search(rf'<a class="left-prev"\s+href="{PAGES[0]}.html"', second), "no link to the previous page"
     assert f"https://mybinder.org/v2/gh/{REPO}/{BRANCH}?urlpath=lab/tree/notebooks/{PAGES[0]}.ipynb" in first
     assert f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/notebooks/{PAGES[0]}.ipynb" in first
+
+
+def test_a_figure_without_alt_text_is_named():
+    from tools.build_site import missing_alt
+
+    png = {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("plot_loss(history)\nplt.show()", outputs=[
+                    nbformat.v4.new_output("display_data", data=png)]),
+                nbformat.v4.new_code_cell("plot_gates(model)", outputs=[
+                    nbformat.v4.new_output("display_data", data=png)]),
+                nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", text="1")])]
+    nb.cells[1].metadata["mystnb"] = {"image": {"alt": "Line plot of the forget gate (y, 0 to 1) against time "
+                                                       "step (x): it stays near 1 until the marker, then drops."}}
+    assert missing_alt(nb, "42_x.ipynb") == ["42_x.ipynb cell 1 (1 image(s); starts 'plot_loss(history)')"]
+    nb.cells[1].metadata["mystnb"]["image"]["alt"] = "figure"
+    assert len(missing_alt(nb, "42_x.ipynb")) == 2

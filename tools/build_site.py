@@ -2,7 +2,9 @@
 
 Stages a Sphinx source tree in `<out>/../site-src` that mirrors the repository (index.md from docs/index.md,
 notebooks/*.ipynb, docs/teaching.md), executes each notebook there with nbclient (unless told not to),
-replaces every widget view by a note (widgets need a live kernel), and runs `sphinx-build -c docs`. MathJax 2 is
+replaces every widget view by a note (widgets need a live kernel), and runs `sphinx-build -c docs`. Every figure
+needs alt text (its cell's metadata `mystnb.image.alt`, saying what the figure shows): an executed notebook
+with a figure without one stops the build, naming the cell. MathJax 2 is
 copied from the PyPI package jupyter-server-mathjax into `_static/mathjax`: the maths renders with no network.
 The pages get Sphinx's search, the book theme's sidebar and previous/next links, and launch buttons (Binder,
 Colab) pointing at tools.badges.REPO.
@@ -48,6 +50,25 @@ def replace_widgets(notebook: nbformat.NotebookNode) -> int:
     return count
 
 
+MIN_ALT = 40  # characters: an alt text says what the figure shows (axes, what to see), not "figure"
+
+
+def alt_text(cell: nbformat.NotebookNode) -> str:
+    """The alt text of a cell's figures: its metadata `mystnb.image.alt` (myst-nb puts it on every image)."""
+    return str(cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")).strip()
+
+
+def missing_alt(notebook: nbformat.NotebookNode, name: str) -> list[str]:
+    """The code cells of an executed notebook that show an image but have no alt text of MIN_ALT characters."""
+    missing = []
+    for number, cell in enumerate(notebook.cells, 1):
+        images = sum(any(m.startswith("image/") for m in o.get("data", {})) for o in cell.get("outputs", []))
+        if images and len(alt_text(cell)) < MIN_ALT:
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")[:60]
+            missing.append(f"{name} cell {number} ({images} image(s); starts {first!r})")
+    return missing
+
+
 def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) -> None:
     """Write the Sphinx source tree at `src` (executing the notebooks if asked)."""
     if src.exists():
@@ -56,6 +77,7 @@ def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) ->
     (src / "docs").mkdir()
     shutil.copyfile(ROOT / "docs" / "index.md", src / "index.md")
     shutil.copyfile(ROOT / "docs" / "teaching.md", src / "docs" / "teaching.md")
+    missing: list[str] = []
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
         start = time.perf_counter()
@@ -67,6 +89,7 @@ def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) ->
             os.environ["RNNLAB_PROGRESS"] = "0"
             NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                            resources={"metadata": {"path": str(path.parent)}}).execute()
+            missing += missing_alt(notebook, path.name)
         widgets = replace_widgets(notebook)
         for cell in notebook.cells:  # the Colab install cell means nothing on a static page
             if COLAB_TAG in cell.metadata.get("tags", []):
@@ -76,6 +99,9 @@ def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) ->
         nbformat.write(notebook, src / "notebooks" / path.name)
         done = f"executed in {time.perf_counter() - start:.0f} s, " if execute else ""
         print(f"{path}: {done}{widgets} widget(s) noted")
+    if missing:
+        raise RuntimeError("figures without alt text (cell metadata mystnb.image.alt, at least "
+                           f"{MIN_ALT} characters saying what the figure shows):\n  " + "\n  ".join(missing))
 
 
 def build(paths: list[Path], out: Path, *, execute: bool = True, timeout: int = 900) -> Path:
