@@ -140,6 +140,18 @@ def test_autograde_gives_full_zero_and_partial_marks(tmp_path, monkeypatch):
     feedback = (root / "autograded" / "one-wrong" / ASSIGNMENT / GRADED[0]).read_text()
     assert "❌" in feedback and "not passed yet" in feedback  # the verdict reaches the graded notebook
 
+    # Feedback pages load MathJax from a CDN; tools.offline_feedback points them at a local copy.
+    from tools.offline_feedback import make_offline
+
+    nbgrader(root, "generate_feedback", ASSIGNMENT, "--force")
+    pages = make_offline(root)
+    assert len(pages) == len(origin) * len(GRADED)
+    page = pages[0].read_text()
+    assert "cdnjs" not in page and '"webFont": "STIX-Web"' in page
+    script = page.split('<script src="')[1].split("?")[0]
+    assert (pages[0].parent / script).resolve() == (root / "feedback" / "mathjax" / "MathJax.js").resolve()
+    assert make_offline(root) == []  # a second run changes nothing
+
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_nbgrader_metadata_in_a_notebook_is_complete_and_current(path):

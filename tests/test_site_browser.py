@@ -63,3 +63,36 @@ def test_every_page_typesets_its_maths_without_an_error(site):
     # MathJax probes for locally installed TeX fonts (.otf) before it uses its STIX-Web web fonts: harmless. A
     # script it cannot load (fontdata.js, the cause of the "[Math Processing Error]"s) is not.
     assert not [u for u in failed_requests if "mathjax" in u.lower() and ".js" in u], failed_requests
+
+
+def test_a_feedback_page_made_offline_typesets_its_maths(tmp_path):
+    """nbgrader's feedback template (nbconvert's mathjax macro, from a CDN) after tools.offline_feedback."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    from tools.offline_feedback import make_offline
+
+    page_dir = tmp_path / "feedback" / "alice" / "rnnlab"
+    page_dir.mkdir(parents=True)
+    cdn = ('<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,'
+           'Safe"> </script>')
+    body = r"<p>$J_k = \frac{\partial h_k}{\partial h_{k-1}}$, $\tanh'(a) = 1 - h^2$, $c = [\overrightarrow{h}_S]$</p>"
+    config = ('<script type="text/x-mathjax-config">init_mathjax = function() { if (window.MathJax) {'
+              "MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$'], ['\\\\(','\\\\)']], processEscapes: true}});"
+              'MathJax.Hub.Queue(["Typeset", MathJax.Hub]); } }; init_mathjax();</script>')  # as nbconvert writes it
+    (page_dir / "01_recurrence.html").write_text(f"<html><head>{cdn}{config}</head><body>{body}</body></html>")
+    assert make_offline(tmp_path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page()
+        remote = []
+        page.on("request", lambda r: remote.append(r.url) if r.url.startswith("http") else None)
+        page.goto((page_dir / "01_recurrence.html").as_uri())
+        page.wait_for_function("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                               "&& MathJax.Hub.queue.running === 0", timeout=60_000)
+        page.wait_for_timeout(300)
+        result = page.evaluate(COUNT)
+        browser.close()
+    assert result["maths"] == 3 and result["errors"] == 0 and not result["lastError"], result
+    assert not remote, remote
