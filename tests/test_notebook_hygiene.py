@@ -50,8 +50,11 @@ def test_layout_budget_and_first_cells(path):
     assert "colab-badge.svg" in first_md and "mybinder.org" in first_md, "badges: run python -m tools.badges"
     code_cells = [c for c in cells if c["cell_type"] == "code"]
     assert "colab-setup" in code_cells[0]["metadata"].get("tags", []), "the first code cell is the Colab install"
-    assert re.search(r"^device = setup\(seed=\d+", "".join(code_cells[1]["source"]), re.M), \
-        "the setup cell comes next: imports, then `device = setup(seed=0)` (seeds, torch threads, device)"
+    setup_cell = "".join(code_cells[1]["source"])
+    assert re.search(r"^SEED = notebook_seed\(\d+\)", setup_cell, re.M) and \
+        re.search(r"^device = setup\(seed=SEED", setup_cell, re.M), \
+        "the setup cell comes next: imports, `SEED = notebook_seed(0)` (make claims sets RNNLAB_SEED) and " \
+        "`device = setup(seed=SEED)` (seeds, torch threads, device)"
     text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown").lower()
     for heading in ("summary", "exercises", "references"):
         assert re.search(rf"^#+ .*{heading}", text, re.M), f"{path.name} has no '{heading}' section"
