@@ -10,23 +10,27 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-COURSE_PLAN = ["00_sequences", "01_recurrence", "02_bptt", "03_vanishing_gradients", "04_lstm_gru",
-               "05_sentiment", "06_text_generation", "07_translation", "08_forecasting", "09_speech",
-               "10_beyond_rnns"]
 ids = [p.name for p in NOTEBOOKS]
 
 
-def test_there_are_notebooks_and_they_follow_the_course_plan():
-    assert NOTEBOOKS, "no notebooks found in notebooks/"
-    assert [p.stem for p in NOTEBOOKS] == [s for s in COURSE_PLAN if (ROOT / "notebooks" / f"{s}.ipynb").exists()]
-    assert all(p.stem in COURSE_PLAN for p in NOTEBOOKS), "a notebook outside the course plan"
-
-
-def test_readme_notebook_list_matches_the_files():
-    readme = (ROOT / "README.md").read_text()
+def course_plan(root: Path = ROOT) -> list[str]:
+    """The course's notebooks in order, from the one place they are listed: the README's course table."""
+    readme = (root / "README.md").read_text()
     table = readme.split("<!-- notebooks:start -->")[1].split("<!-- notebooks:end -->")[0]
-    listed = list(dict.fromkeys(re.findall(r"notebooks/(\d\d_[a-z_]+)\.ipynb", table)))  # each row links twice
-    assert listed == [p.stem for p in NOTEBOOKS]
+    return list(dict.fromkeys(re.findall(r"notebooks/(\d\d_[a-z0-9_]+)\.ipynb", table)))  # each row links twice
+
+
+def test_the_readme_table_lists_every_notebook_in_order():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+    plan = course_plan()
+    assert plan == sorted(plan), "the README's course table is out of number order"
+    assert plan == [p.stem for p in NOTEBOOKS], "the README's course table and notebooks/ disagree"
+
+
+def test_the_teachers_course_map_lists_every_notebook():
+    guide = (ROOT / "docs" / "teaching.md").read_text()
+    mapped = re.findall(r"^\| (\d\d) · ", guide, re.M)
+    assert mapped == [p.name[:2] for p in NOTEBOOKS], "docs/teaching.md's course map and notebooks/ disagree"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
