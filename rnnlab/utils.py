@@ -166,9 +166,26 @@ def notebook_seed(default: int = 0) -> int:
     return seed
 
 
+# Okabe and Ito's palette (2008, "Color Universal Design"): told apart by readers with any common colour-vision
+# deficiency. Paired with line styles, so that lines stay apart in greyscale (a printout, a projector).
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
+LINE_STYLES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
+
+
+def course_style() -> None:
+    """Matplotlib's colour cycle (C0, C1, ...) becomes Okabe-Ito's colour-blind-safe palette, each colour with
+    its own line style; `setup` calls it."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=OKABE_ITO) + cycler(linestyle=LINE_STYLES)
+
+
 def setup(seed: int = 0, *, threads: int | None = None) -> torch.device:
     """What every notebook's first cell does: seed everything (`seed_everything`), choose torch's threads
-    (`choose_threads`), and return the device to use (`default_device`)."""
+    (`choose_threads`), use the course's colour-blind-safe plotting style (`course_style`), and return the
+    device to use (`default_device`)."""
     seed_everything(seed)
     choose_threads(threads)
+    course_style()
     return default_device()

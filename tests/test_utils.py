@@ -114,3 +114,14 @@ def test_setup_seeds_and_returns_the_device(restore_threads):
     assert torch.equal(a, torch.rand(2))
     assert device == default_device()
     assert torch.get_num_threads() == 1
+
+
+def test_setup_makes_the_colour_cycle_colour_blind_safe_and_greyscale_readable():
+    import matplotlib as mpl
+
+    from rnnlab.utils import OKABE_ITO, setup
+
+    setup(0)
+    cycle = mpl.rcParams["axes.prop_cycle"].by_key()
+    assert cycle["color"] == OKABE_ITO
+    assert len(set(cycle["linestyle"][:4])) == 4  # the first four lines differ in greyscale too
