@@ -163,21 +163,86 @@ def _batch_stream(batches: Iterable[Batch] | Callable[[], Batch]) -> Iterator[Ba
                 raise ValueError(f"the batch source is empty (epoch {epoch} yielded no batch)")
 
 
+class DivergedError(RuntimeError):
+    """Training produced a NaN or infinite loss or gradient norm; the message names the step and what to change.
+
+    Attributes: step (the 1-based step), loss and grad_norm (their values at that step)."""
+
+    def __init__(self, message: str, step: int, loss: float, grad_norm: float) -> None:
+        super().__init__(message)
+        self.step, self.loss, self.grad_norm = step, loss, grad_norm
+
+
+_SECOND_BACKWARD = "backward through the graph a second time"
+
+
+def _graph_reuse_message() -> str:
+    return ("backward reached the graph of an earlier step: the hidden state carried over from the previous batch "
+            "was not detached. Keep `state = rnnlab.models.charlm.detach_state(state)` for the next batch (it cuts "
+            "the graph at the window edge: truncated backpropagation through time, as "
+            "rnnlab.models.charlm.StatefulLoss does). retain_graph=True, which torch suggests, is the wrong fix: "
+            "it would backpropagate into every earlier batch through weights the optimizer has since changed")
+
+
 def training_step(model: nn.Module, batch: Batch, loss_fn: LossFn, optimizer: torch.optim.Optimizer,
                   params: Sequence[torch.Tensor], clip_grad_norm: float | None) -> tuple[torch.Tensor, torch.Tensor]:
     """One optimisation step, the core of `train`: forward, zero_grad, backward, clip, step.
 
     Returns the loss (a scalar tensor) and the gradient norm *before* clipping. `clip_grad_norm=None` clips
-    nothing (the norm is still measured). Raises ValueError when `loss_fn` does not return a scalar tensor.
+    nothing (the norm is still measured). When the loss or the gradient norm is NaN or infinite the update is
+    skipped (the weights stay the last finite ones) and the caller decides (`train` stops with DivergedError).
+    Raises ValueError when `loss_fn` does not return a scalar tensor, and RuntimeError naming `detach_state`
+    when backward reaches the graph of an earlier step (a carried hidden state that was not detached).
     """
     loss = loss_fn(model, batch)                                    # forward pass on one batch
     if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
         raise ValueError(f"loss_fn must return a scalar tensor, got {loss!r:.80}")
     optimizer.zero_grad(set_to_none=True)                           # forget the previous step's gradients
-    loss.backward()                                                 # fill p.grad for every parameter
+    try:
+        loss.backward()                                             # fill p.grad for every parameter
+    except RuntimeError as err:
+        if _SECOND_BACKWARD in str(err):
+            raise RuntimeError(_graph_reuse_message()) from err
+        raise
     norm = torch.nn.utils.clip_grad_norm_(params, clip_grad_norm or math.inf)  # rescale if the norm is too big
-    optimizer.step()                                                # update the weights with the clipped gradient
+    if bool(torch.isfinite(loss.detach())) and bool(torch.isfinite(norm)):
+        optimizer.step()                                            # update the weights with the clipped gradient
     return loss, norm
+
+
+def _has_nonfinite(batch: Any) -> bool:
+    """Whether any floating-point tensor or array in a batch (nested tuples, lists, dicts) holds NaN or inf."""
+    if isinstance(batch, torch.Tensor):
+        return batch.is_floating_point() and not bool(torch.isfinite(batch).all())
+    if isinstance(batch, np.ndarray):
+        return batch.dtype.kind == "f" and not bool(np.isfinite(batch).all())
+    if isinstance(batch, dict):
+        return any(_has_nonfinite(v) for v in batch.values())
+    if isinstance(batch, tuple | list):
+        return any(_has_nonfinite(v) for v in batch)
+    return False
+
+
+def _divergence_message(step: int, steps: int, loss: float, norm: float, history: History,
+                        optimizer: torch.optim.Optimizer, clip: float | None, batch: Any) -> str:
+    """Say what went non-finite at `step`, and what to change: the data, the loss, or the step size."""
+    what = f"the loss is {loss:g}" if not math.isfinite(loss) else f"the gradient norm is {norm:g} (loss {loss:.4g})"
+    if step == 1 or not history.loss[:-1]:
+        if _has_nonfinite(batch):
+            return (f"training stopped at step {step} of {steps}, before any update: {what} because the batch "
+                    "itself holds NaN or infinite values; check the data (missing values, overflowing numbers)")
+        if not math.isfinite(loss):
+            return (f"training stopped at step {step} of {steps}, before any update: {what} on the initial "
+                    "weights; check the model's output and loss_fn (log of 0, division by 0, an overflowing value)")
+        return (f"training stopped at step {step} of {steps}, before any update: {what}; an operation in the model "
+                "or loss_fn has an infinite derivative on this batch (sqrt or log at 0, a norm of a zero vector)")
+    finite = [(s, v) for s, v in zip(history.steps[:-1], history.loss[:-1], strict=True) if math.isfinite(v)]
+    last = f" (the last finite loss was {finite[-1][1]:.4g} at step {finite[-1][0]})" if finite else ""
+    lr = optimizer.param_groups[0].get("lr", float("nan"))
+    clip_text = ("clip the gradient norm (clip_grad_norm / --clip-grad-norm, now none: try 1.0)" if clip is None
+                 else f"clip the gradient norm lower (clip_grad_norm / --clip-grad-norm, now {clip:g})")
+    return (f"training diverged at step {step} of {steps}: {what}{last}; the weights are those before this step. "
+            f"Lower the learning rate (lr / --lr, now {lr:g}: try 10 times smaller) or {clip_text}")
 
 
 def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss_fn: LossFn,
@@ -194,6 +259,12 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
     evaluate:  optional `evaluate(model)` returning metrics; called every `eval_every` steps in eval mode
                under `torch.no_grad()`, and at the end.
     optimizer: defaults to AdamW(lr, weight_decay).
+
+    Raises DivergedError (a RuntimeError) at the first step whose loss or gradient norm is NaN or infinite,
+    naming the step and what to change (`lr` / `--lr`, `clip_grad_norm` / `--clip-grad-norm`, or the data),
+    unless a callback's `on_step` requests a stop at that step (then training ends there, `stopped_early` says
+    why). The update of that step is skipped. A backward through an earlier step's graph (a carried state not
+    detached) raises RuntimeError naming `rnnlab.models.charlm.detach_state`.
     """
     config = config or TrainConfig()
     if not isinstance(model, nn.Module):
@@ -225,7 +296,13 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
     bar = progress(range(1, config.steps + 1), desc=config.desc, disable=None if config.progress else True)
     for step in bar:
         state.step = step
-        loss, norm = training_step(model, next(stream), loss_fn, optimizer, params, config.clip_grad_norm)
+        batch = next(stream)
+        try:
+            loss, norm = training_step(model, batch, loss_fn, optimizer, params, config.clip_grad_norm)
+        except BaseException:
+            if hasattr(bar, "close"):
+                bar.close()
+            raise
         history.steps.append(step)
         history.loss.append(loss.item())
         history.grad_norm.append(norm.item())
@@ -233,6 +310,13 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
             bar.set_postfix(loss=f"{loss.item():.4g}")
         for cb in callbacks:
             cb.on_step(state)
+        if not (math.isfinite(history.loss[-1]) and math.isfinite(history.grad_norm[-1])) and not state.stop:
+            # No callback took charge (e.g. an experiment that records divergence): stop here, naming the step.
+            if hasattr(bar, "close"):
+                bar.close()
+            raise DivergedError(_divergence_message(step, config.steps, history.loss[-1], history.grad_norm[-1],
+                                                    history, optimizer, config.clip_grad_norm, batch),
+                                step, history.loss[-1], history.grad_norm[-1])
         if step % config.eval_every == 0 or step == config.steps:
             run_eval()
         if config.max_seconds is not None and time.perf_counter() - start > config.max_seconds:

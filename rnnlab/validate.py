@@ -52,7 +52,17 @@ def check_array(x: Any, name: str, *, ndim: int | Sequence[int] | None = None,
     if finite and is_float:
         ok = np.isfinite(x).all() if isinstance(x, np.ndarray) else bool(torch.isfinite(x).all())
         if not ok:
-            raise ValueError(f"{name} contains NaN or infinite values")
+            raise ValueError(f"{name} contains NaN or infinite values ({_nonfinite_summary(x)})")
+
+
+def _nonfinite_summary(x: ArrayLike) -> str:
+    """'2 NaN, 1 infinite, the first at index (0, 3)' for an array with non-finite entries."""
+    a = x.detach().cpu().double().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=float)
+    nan, inf = int(np.isnan(a).sum()), int(np.isinf(a).sum())
+    first = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+    where = first[0] if len(first) == 1 else first
+    counts = ", ".join(part for part in (f"{nan} NaN" if nan else "", f"{inf} infinite" if inf else "") if part)
+    return f"{counts} of {a.size}, the first at index {where}"
 
 
 def _shape_text(shape: Sequence[int | str | None] | None) -> str:

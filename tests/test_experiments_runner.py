@@ -34,7 +34,8 @@ def test_runner_rejects_bad_options(capsys):
     assert "invalid choice" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["adding", "--T", "0", "--no-progress"])
-    assert "T must be >= 2" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "T (--T) must be >= 2" in err and err.count("\n") == 1   # one line naming the option as typed
 
 
 def test_sine_experiment_beats_persistence():

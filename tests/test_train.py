@@ -2,6 +2,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from rnnlab.train import Callback, EarlyStopping, History, TrainConfig, train
@@ -177,3 +179,125 @@ def test_bad_input_gets_clear_errors():
     with pytest.raises(KeyError, match="no evaluation metric named 'acc'"):
         History().metric("acc")
     assert math.isclose(TrainConfig().lr, 1e-3)
+
+
+# --- issue 24 (kind B): diverged training and a carried state that was not detached ----------------------------
+
+def test_diverged_training_stops_at_the_first_nonfinite_loss_naming_the_step_and_options():
+    from rnnlab.train import DivergedError
+
+    x, y = _regression_problem()
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e3)
+    with pytest.raises(DivergedError) as err:
+        train(model, lambda: (x * 100, y * 100), _loss, TrainConfig(steps=50, clip_grad_norm=None, progress=False),
+              optimizer=optimizer)
+    msg, step = str(err.value), err.value.step
+    assert 1 < step < 50 and f"at step {step} of 50" in msg
+    assert "lr / --lr, now 1000" in msg and "clip_grad_norm / --clip-grad-norm, now none" in msg
+    assert "last finite loss" in msg and "\n" not in msg
+    assert all(bool(torch.isfinite(p).all()) for p in model.parameters())   # the bad update was not applied
+
+
+def test_nan_in_the_first_batch_blames_the_data_not_the_learning_rate():
+    from rnnlab.train import DivergedError
+
+    x, y = _regression_problem()
+    x = x.clone()
+    x[3, 1] = float("nan")
+    with pytest.raises(DivergedError, match="step 1 of 5, before any update.*batch itself holds NaN") as err:
+        train(nn.Linear(3, 1), lambda: (x, y), _loss, TrainConfig(steps=5, progress=False))
+    assert "--lr" not in str(err.value)
+
+
+def test_infinite_gradient_with_a_finite_loss_is_named():
+    from rnnlab.train import DivergedError
+
+    def sqrt_loss(model, batch):
+        return torch.sqrt((model(batch[0]) * 0) ** 2 + 0).sum() + model(batch[0]).mean() * 0 + 1.0
+
+    x, y = _regression_problem()
+    with pytest.raises(DivergedError, match="gradient norm is (nan|inf).*infinite derivative"):
+        train(nn.Linear(3, 1), lambda: (x, y), sqrt_loss, TrainConfig(steps=3, progress=False))
+
+
+@settings(max_examples=15, deadline=None)
+@given(bad_step=st.integers(min_value=2, max_value=12), value=st.sampled_from([math.nan, math.inf, -math.inf]))
+def test_the_step_named_is_the_first_nonfinite_one(bad_step, value):
+    from rnnlab.train import DivergedError
+
+    x, y = _regression_problem()
+    calls = {"n": 0}
+
+    def loss_fn(model, batch):
+        calls["n"] += 1
+        loss = _loss(model, batch)
+        return loss * value if calls["n"] >= bad_step else loss
+
+    with pytest.raises(DivergedError) as err:
+        train(nn.Linear(3, 1), lambda: (x, y), loss_fn, TrainConfig(steps=20, clip_grad_norm=0.5, progress=False))
+    assert err.value.step == bad_step and f"step {bad_step} of 20" in str(err.value)
+    assert "clip_grad_norm / --clip-grad-norm, now 0.5" in str(err.value)
+
+
+def test_a_callback_that_records_divergence_still_ends_training_gracefully():
+    class StopOnNonFinite(Callback):
+        def on_step(self, state):
+            if not math.isfinite(state.history.loss[-1]):
+                state.request_stop(f"non-finite at step {state.step}")
+
+    x, y = _regression_problem()
+    history = train(nn.Linear(3, 1), lambda: (x, y), lambda m, b: _loss(m, b) * math.inf,
+                    TrainConfig(steps=10, progress=False), callbacks=[StopOnNonFinite()])
+    assert history.steps == [1] and history.stopped_early == "non-finite at step 1"
+
+
+def test_carried_state_not_detached_names_detach_state():
+    """Case stateful_no_detach.py: torch's advice (retain_graph=True) is replaced by the right fix."""
+    model = nn.GRU(2, 4, batch_first=True)
+    carried = {"h": None}
+
+    def loss_fn(model, batch):
+        out, carried["h"] = model(batch, carried["h"])              # carried, not detached
+        return out.pow(2).mean()
+
+    with pytest.raises(RuntimeError) as err:
+        train(model, lambda: torch.randn(3, 5, 2), loss_fn, TrainConfig(steps=3, progress=False))
+    msg = str(err.value)
+    assert "rnnlab.models.charlm.detach_state(state)" in msg and "retain_graph=True" in msg
+    assert msg.startswith("backward reached the graph of an earlier step")
+    from rnnlab.models.charlm import detach_state  # the name in the message exists
+
+    def fixed(model, batch):
+        out, h = model(batch, carried["h"])
+        carried["h"] = detach_state(h)
+        return out.pow(2).mean()
+
+    carried["h"] = None
+    assert len(train(model, lambda: torch.randn(3, 5, 2), fixed, TrainConfig(steps=3, progress=False)).loss) == 3
+
+
+def test_case_stateful_no_detach_with_the_course_classes():
+    """The case as a student writes it (notebook 06 style): CharLM, StatefulBatches, a carried state."""
+    from rnnlab.data.corpora import StatefulBatches, build_char_vocab, encode_text, load_corpus
+    from rnnlab.models.charlm import CharLM, StatefulLoss
+
+    text = load_corpus("names")[:3000]
+    vocab = build_char_vocab(text)
+    torch.manual_seed(0)
+    model = CharLM(len(vocab), 16)
+    state = {"h": None}
+
+    def my_loss(model, batch):
+        x, y, first = batch
+        if first:
+            state["h"] = None
+        logits, state["h"] = model(x, state["h"])                   # carried, not detached
+        return nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
+
+    batches = StatefulBatches(encode_text(vocab, text), batch_size=4, seq_len=16)
+    with pytest.raises(RuntimeError, match=r"detach_state\(state\)"):
+        train(model, batches, my_loss, TrainConfig(steps=3, progress=False))
+    history = train(model, batches, StatefulLoss(), TrainConfig(steps=3, progress=False))   # the right way
+    assert len(history.loss) == 3

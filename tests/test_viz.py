@@ -45,6 +45,30 @@ def test_non_finite_values_are_marked_not_drawn():
     assert fig.axes[0].get_ylim()[1] < 1e32
 
 
+def _fake_notebook(monkeypatch, live):
+    """Pretend to run in a kernel: record each picture drawn and whether it was displayed or updated."""
+    shown, drawn = [], []
+
+    def fake_data(fig):
+        drawn.append(([len(line.get_xdata()) for line in fig.axes[0].lines], fig.axes[0].get_title()))
+        return {"image/png": "png", "text/plain": "figure"}, {}
+
+    class Handle:
+        def update(self, data, raw=False, metadata=None):
+            assert raw and data["image/png"] == "png"
+            shown.append(("update", *drawn[-1]))
+
+    def fake_display(data, raw=False, metadata=None, display_id=False):
+        assert display_id is True and raw
+        shown.append(("display", *drawn[-1]))
+        return Handle()
+
+    monkeypatch.setattr(live, "in_notebook", lambda: True)
+    monkeypatch.setattr(live, "rich_display_data", fake_data)
+    monkeypatch.setattr(live, "display", fake_display)
+    return shown
+
+
 def test_live_plot_draws_in_place_and_keeps_the_last_drawing(monkeypatch):
     """LivePlot displays once with a display_id, then updates that output; the end draws the final curve."""
     import torch
@@ -53,18 +77,7 @@ def test_live_plot_draws_in_place_and_keeps_the_last_drawing(monkeypatch):
     import rnnlab.viz.live as live
     from rnnlab.train import TrainConfig, train
 
-    shown = []
-
-    class Handle:
-        def update(self, fig):
-            shown.append(("update", [len(line.get_xdata()) for line in fig.axes[0].lines], fig.axes[0].get_title()))
-
-    def fake_display(fig, display_id=False):
-        assert display_id is True
-        shown.append(("display", [len(line.get_xdata()) for line in fig.axes[0].lines], fig.axes[0].get_title()))
-        return Handle()
-
-    monkeypatch.setattr(live, "display", fake_display)
+    shown = _fake_notebook(monkeypatch, live)
     x, y = torch.randn(8, 2), torch.randn(8, 1)
     train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
           TrainConfig(steps=7, eval_every=3, progress=False, desc="linear"), evaluate=lambda m: {"mse": 1.0},
@@ -75,9 +88,23 @@ def test_live_plot_draws_in_place_and_keeps_the_last_drawing(monkeypatch):
                      ("update", [7, 3], "linear: step 7 of 7")]
 
 
-def test_live_plot_takes_a_title():
-    import unittest.mock
+def test_live_plot_takes_a_title(monkeypatch):
+    import torch
+    from torch import nn
 
+    import rnnlab.viz.live as live
+    from rnnlab.train import TrainConfig, train
+
+    shown = _fake_notebook(monkeypatch, live)
+    x, y = torch.randn(8, 2), torch.randn(8, 1)
+    train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
+          TrainConfig(steps=2, progress=False), callbacks=[live.LivePlot(every=2, title="my GRU")])
+    assert shown[-1][2] == "my GRU: step 2 of 2"
+
+
+def test_live_plot_outside_a_notebook_says_so_and_prints_the_losses(capsys):
+    """Issue 24 kind D: in a script LivePlot cannot draw; it says what it does instead, in one line, then
+    prints the step, the loss and the metrics recorded so far at each drawing."""
     import torch
     from torch import nn
 
@@ -85,8 +112,66 @@ def test_live_plot_takes_a_title():
     from rnnlab.train import TrainConfig, train
 
     x, y = torch.randn(8, 2), torch.randn(8, 1)
-    with unittest.mock.patch.object(live, "display") as display:
-        train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
-              TrainConfig(steps=2, progress=False), callbacks=[live.LivePlot(every=2, title="my GRU")])
-    fig = display.call_args.args[0]
-    assert fig.axes[0].get_title() == "my GRU: step 2 of 2"
+    history = train(nn.Linear(2, 1), lambda: (x, y), lambda m, b: nn.functional.mse_loss(m(b[0]), b[1]),
+                    TrainConfig(steps=7, eval_every=3, progress=False, desc="linear"),
+                    evaluate=lambda m: {"mse": 0.5}, callbacks=[live.LivePlot(every=3, metrics=("mse",))])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("LivePlot (linear): not in a notebook, so no plot; printing the training loss every 3 "
+                        "steps instead")
+    assert lines[1] == f"linear: step 3 of 7, loss {history.loss[2]:.4g}"                # before step 3's eval
+    assert lines[2] == f"linear: step 6 of 7, loss {history.loss[5]:.4g}, mse 0.5 (step 3)"
+    assert lines[3].startswith("linear: step 7 of 7") and len(lines) == 4
+    assert "Figure" not in "".join(lines)
+
+
+def test_every_viz_function_draws_on_a_figure_shown_once():
+    """No viz module creates a plain pyplot figure: each draws on ShownOnceFigure (rnnlab.viz.figure)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "rnnlab" / "viz"
+    for path in root.glob("*.py"):
+        if path.name == "figure.py":
+            continue
+        source = path.read_text()
+        assert not re.search(r"plt\.(subplots|figure)\(|Figure\(", source), f"{path.name} makes a plain figure"
+
+
+def test_a_shown_figure_leaves_pyplot_so_the_cell_end_does_not_draw_it_again(monkeypatch):
+    import matplotlib.pyplot as plt
+    from IPython import display as ipy_display
+
+    from rnnlab.viz import figure
+    from rnnlab.viz.curves import plot_history
+
+    published = []
+    monkeypatch.setattr(ipy_display, "publish_display_data", lambda data, metadata=None: published.append(data))
+    monkeypatch.setattr(figure, "_inline_backend", lambda: True)
+    fig = plot_history(History(steps=[1, 2, 3], loss=[1.0, 0.5, 0.3]))
+    assert isinstance(fig, figure.ShownOnceFigure) and plt.fignum_exists(fig.number)
+    fig._ipython_display_()                        # the display hook (a cell's last line) or display(fig)
+    assert len(published) == 1 and "image/png" in published[0] and "1 Axes" in published[0]["text/plain"]
+    assert not plt.fignum_exists(fig.number)       # the inline backend will not draw it at the cell's end
+    fig._ipython_display_()                        # displayed again on purpose: shown again
+    assert len(published) == 2
+
+
+def test_case_double_figure_in_a_kernel():
+    """Case double_figure.py, in a real kernel: a plotting function as a cell's last line, `display(fig)` then
+    `plt.close(fig)` (the notebooks' pattern), an unused `fig = ...` and `plt.show()`: one image each."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = ["import numpy as np\nimport matplotlib.pyplot as plt\nfrom rnnlab.viz.forecast import plot_acf\n"
+             "from rnnlab.viz.curves import plot_history\nfrom rnnlab.train import History\n"
+             "x = np.random.default_rng(0).normal(size=200)",
+             "plot_acf({'noise': x}, 20)",
+             "plot_history(History(steps=[1, 2, 3], loss=[1.0, 0.5, 0.3]))",
+             "fig = plot_acf({'noise': x}, 20)\ndisplay(fig)\nplt.close(fig)",
+             "fig = plot_acf({'noise': x}, 20)",
+             "plot_acf({'noise': x}, 20)\nplt.show()",
+             "fig = plot_acf({'noise': x}, 20)\nfig"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    images = [sum("image/png" in o.get("data", {}) for o in cell.outputs) for cell in nb.cells]
+    assert images == [0, 1, 1, 1, 1, 1, 1], images

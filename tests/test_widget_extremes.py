@@ -221,7 +221,13 @@ def test_textgen_view_extremes():
     greedy = textgen_view(model, vocab, "a", 0.0, 0, 15, 0)
     assert greedy.ok and "greedy" in greedy.message and greedy.data == textgen_view(model, vocab, "a", 0.0, 0, 15,
                                                                                     5).data
-    assert textgen_view(model, vocab, "a", 1.0, len(vocab) + 5, 5, 0).message or True   # top-k > vocabulary
+    too_many = textgen_view(model, vocab, "a", 1.0, len(vocab) + 5, 5, 0)            # top-k > vocabulary
+    assert not too_many.ok and "top_k must lie in" in too_many.message and "vocabulary" in too_many.message
+    every = textgen_view(model, vocab, "a", 1.0, len(vocab), 5, 0)                       # the slider's maximum
+    assert every.ok and f"top-k {len(vocab)} keeps every one" in every.message
+    assert every.data == textgen_view(model, vocab, "a", 1.0, 0, 5, 0).data              # the same as off
+    assert textgen_view(model, vocab, "ab", 1.0, 0, 0, 0).data == "ab"
+    assert "length 0" in textgen_view(model, vocab, "ab", 1.0, 0, 0, 0).message
     assert not textgen_view(model, vocab, "a", -1.0, 0, 5, 0).ok
     assert "temperature" in textgen_view(model, vocab, "a", math.nan, 0, 5, 0).message
 

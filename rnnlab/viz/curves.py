@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from rnnlab.train import History
+from rnnlab.viz.figure import subplots
 
 
 def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
@@ -30,7 +31,7 @@ def plot_history(history: History, metrics: Sequence[str] = (), *, logy: bool = 
     """Training loss (smoothed) and any evaluation metrics against the step."""
     if not isinstance(history, History):
         raise TypeError(f"history must be an rnnlab.train.History, got {type(history).__name__}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6, 3.5))
+    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6, 3.5))
     prefix = f"{label} " if label else ""
     if history.loss:
         ax.plot(history.steps, smooth(history.loss, smooth_window), label=f"{prefix}train loss")
@@ -57,7 +58,7 @@ def plot_learning_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[fl
     """
     if not curves:
         raise ValueError("curves is empty; expected at least one {label: (steps, values)}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 3.8))
     top = ax.get_xaxis_transform()                   # x in data units, y in axes units (1 = top edge)
     for i, (label, (steps, values)) in enumerate(curves.items()):
         steps, values = np.asarray(steps), np.asarray(values, dtype=float)

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnnlab.viz.figure import subplots
+
 # how each gate's values are coloured: gates live in [0, 1], states and candidates in [-1, 1] (c is unbounded)
 _RANGES = {"input": (0, 1), "forget": (0, 1), "output": (0, 1), "reset": (0, 1), "update": (0, 1),
            "cell": (-1, 1), "new": (-1, 1), "h": (-1, 1)}
@@ -40,7 +42,7 @@ def plot_gates(gates: Mapping[str, np.ndarray], *, t: int | None = None, inputs:
             raise ValueError(f"gate {n!r} must be a (time, units) array, got shape {a.shape}")
     T = arrays[0].shape[0]
     rows = len(names) + (inputs is not None)
-    fig, axes = plt.subplots(rows, 1, figsize=(8, 1.2 + 1.35 * rows), sharex=True, squeeze=False)
+    fig, axes = subplots(rows, 1, figsize=(8, 1.2 + 1.35 * rows), sharex=True, squeeze=False)
     axes = list(axes[:, 0])
     if inputs is not None:
         ax = axes.pop(0)
@@ -83,7 +85,7 @@ def plot_gradient_flow(norms: Mapping[str, np.ndarray], *, title: str = "", floo
     """
     if not norms:
         raise ValueError("norms is empty; expected {label: array of shape (time,)}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 3.8))
+    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(7, 3.8))
     for label, values in norms.items():
         values = np.asarray(values, dtype=float)
         if values.ndim != 1:

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from rnnlab.validate import check_array, check_int
+from rnnlab.viz.figure import subplots
 
 
 def _node(ax: plt.Axes, x: float, y: float, text: str, colour: str) -> None:
@@ -36,7 +37,7 @@ def plot_gradient_paths(steps: int = 4) -> plt.Figure:
     the sum of what reached it back to h_{t-1} through J_t = diag(f'(a_t)) W_hh; each W_hh gradient is a sum over
     the steps. The dashed green arrow is a shorthand for the path through all the J's, not a connection."""
     steps = check_int(steps, "steps", minimum=1, maximum=8)
-    fig, ax = plt.subplots(figsize=(2.2 * steps + 1.5, 3.8))
+    fig, ax = subplots(figsize=(2.2 * steps + 1.5, 3.8))
     for t in range(1, steps + 1):
         cx = 2.0 * t
         _node(ax, cx, 0, f"$h_{t}$", "#cfe2f3")
@@ -72,7 +73,7 @@ def plot_gradient_norms(curves: Mapping[str, np.ndarray], bounds: Mapping[str, n
     optional dashed bounds with the same labels (same colour)."""
     if not curves:
         raise ValueError("curves is empty; expected at least one {label: norms}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
+    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 4))
     for i, (label, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=float)
         check_array(norms, f"curves[{label!r}]", ndim=1)
@@ -96,7 +97,7 @@ def plot_gradient_norms(curves: Mapping[str, np.ndarray], bounds: Mapping[str, n
 def plot_explorer(result: Mapping) -> plt.Figure:
     """The explorer's two panels from a `rnnlab.widgets.gradients.gradient_explorer_data` result: the gradient
     norm against T - t beside the bound, and a few hidden units over time; the result's message on the plot."""
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig, (ax, bx) = subplots(1, 2, figsize=(11, 3.8))
     norms, bound, hs = result["norms"], result["bound"], result["hs"]
     k = np.arange(1, norms.size + 1)
     # log10 on a linear axis: matplotlib's log axis cannot span 1e-300 .. 1e300

@@ -12,6 +12,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from rnnlab.validate import check_array, check_int
+from rnnlab.viz.figure import subplots
 
 
 def _box(ax: plt.Axes, x: float, y: float, text: str, colour: str, w: float = 0.8, h: float = 0.55) -> None:
@@ -33,7 +34,7 @@ def plot_unrolled_rnn(steps: int = 4, *, many_to_one: bool = False) -> plt.Figur
     """The RNN unrolled over `steps` time steps: inputs x_t, hidden states h_t, outputs y_t (only the last one
     when `many_to_one`), with the shared weights W_xh, W_hh, W_hy written on every arrow, and the folded loop."""
     steps = check_int(steps, "steps", minimum=1, maximum=10)
-    fig, ax = plt.subplots(figsize=(2.0 + 1.9 * steps, 3.6))
+    fig, ax = subplots(figsize=(2.0 + 1.9 * steps, 3.6))
     # folded form on the left
     _box(ax, 0, 1, "$h$", "#cfe2f3")
     _box(ax, 0, 0, "$x$", "#fce5cd")
@@ -77,7 +78,7 @@ def plot_hidden_states(hs: np.ndarray, labels: Sequence[str] | None = None, *, s
     """
     check_array(hs, "hs", shape=("time", "hidden"), nonempty=False)
     T, H = hs.shape
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [4, 1]})
+    fig, (ax, bx) = subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [4, 1]})
     if T == 0 or H == 0:
         for a in (ax, bx):
             a.axis("off")

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from rnnlab.models.ctc import SYMBOLS
 from rnnlab.validate import check_array
+from rnnlab.viz.figure import subplots
 
 
 def _np(x: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -21,7 +22,7 @@ def plot_waveform_and_spectrogram(wave: np.ndarray, sample_rate: int, feats: tor
     check_array(wave, "wave", ndim=1)
     check_array(feats, "feats", ndim=2)
     wave, feats = _np(wave), _np(feats)
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 4.5), sharex=True, height_ratios=[1, 1.6])
+    fig, (ax1, ax2) = subplots(2, 1, figsize=(9, 4.5), sharex=True, height_ratios=[1, 1.6])
     ax1.plot(np.arange(len(wave)) / sample_rate, wave, lw=0.5, color="C0")
     ax1.set_ylabel("amplitude")
     ax1.set_title(title or "waveform and log-mel spectrogram")
@@ -38,7 +39,7 @@ def plot_mel_filterbank(bank: torch.Tensor | np.ndarray, sample_rate: int) -> Fi
     check_array(bank, "bank", ndim=2)
     bank = _np(bank)
     freqs = np.linspace(0, sample_rate / 2, bank.shape[1])
-    fig, ax = plt.subplots(figsize=(9, 2.8))
+    fig, ax = subplots(figsize=(9, 2.8))
     for row in bank:
         ax.plot(freqs, row, lw=1)
     ax.set_xlabel("frequency (Hz)")
@@ -53,7 +54,7 @@ def plot_ctc_posteriors(log_probs: torch.Tensor | np.ndarray, reference: list[in
     """Heatmap of the per-frame CTC posteriors: log_probs (frames, 11) -> rows blank, 0, ..., 9."""
     check_array(log_probs, "log_probs", ndim=2, nonempty=False)
     probs = np.exp(_np(log_probs))
-    fig, ax = (plt.subplots(figsize=(9, 3)) if ax is None else (ax.figure, ax))
+    fig, ax = (subplots(figsize=(9, 3)) if ax is None else (ax.figure, ax))
     width = len(probs) * (frame_seconds or 1.0)
     ax.imshow(probs.T, origin="lower", aspect="auto", cmap="Greys", vmin=0, vmax=1,
               extent=(0, max(width, 1e-9), -0.5, probs.shape[1] - 0.5))
@@ -71,7 +72,7 @@ def plot_ctc_posteriors(log_probs: torch.Tensor | np.ndarray, reference: list[in
 
 def plot_error_rates(rates: dict[str, float], chance: float | None = None) -> Figure:
     """Bar chart of digit error rates by test set, with a dashed line at chance level."""
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = subplots(figsize=(6, 3))
     names = list(rates)
     ax.bar(names, [rates[n] for n in names], color=[f"C{i}" for i in range(len(names))])
     for i, n in enumerate(names):

@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from rnnlab.viz.figure import subplots
+
 
 def plot_attention(weights: np.ndarray, source_tokens: Sequence[str], target_tokens: Sequence[str], *,
                    title: str = "", ax: plt.Axes | None = None) -> plt.Figure:
@@ -20,7 +22,7 @@ def plot_attention(weights: np.ndarray, source_tokens: Sequence[str], target_tok
     if ax is None:
         width = min(2 + 0.32 * len(source_tokens), 14)
         height = min(1.5 + 0.3 * len(target_tokens), 12)
-        fig, ax = plt.subplots(figsize=(width, height))
+        fig, ax = subplots(figsize=(width, height))
     else:
         fig = ax.figure
     im = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
@@ -42,7 +44,7 @@ def plot_scores_by_length(curves: Mapping[str, Mapping[str, float]], *, ylabel: 
     """Score per source-length bucket, one line per model: curves[label] = {'1-5': score, '6-10': ...}."""
     if not curves:
         raise ValueError("curves is empty; expected {model label: {bucket: score}}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 3.8))
     buckets = list(next(iter(curves.values())))
     for label, scores in curves.items():
         if list(scores) != buckets:
@@ -60,7 +62,7 @@ def plot_position_accuracy(curves: Mapping[str, Sequence[float]], *, title: str 
     """Token accuracy at each output position, one line per decoding mode (e.g. teacher forced, free running)."""
     if not curves:
         raise ValueError("curves is empty; expected {label: accuracy per position}")
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 3.5))
+    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 3.5))
     for label, acc in curves.items():
         acc = np.asarray(acc, dtype=float)
         ax.plot(np.arange(1, acc.size + 1), acc, marker="o", ms=3, label=label)

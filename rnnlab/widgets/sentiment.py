@@ -83,11 +83,12 @@ def sentiment_view(text: str, model: nn.Module, vocab: Vocab) -> View:
 
 
 def make_sentiment_widget(model: nn.Module, vocab: Vocab, text: str = "Delicious, but the bag arrived stale."):
-    """A text box and an HTML panel that updates as you type. Returns a VBox: `box.controls` = {"text"}
-    (children: [textarea, html]); the latest View is `box.view`."""
+    """A text box and an HTML panel that updates when you leave the box (click outside it or press Tab: one
+    analysis per edit, not one per key). Returns a VBox: `box.controls` = {"text"} (children: [textarea, html]);
+    the latest View is `box.view`."""
     import ipywidgets as widgets
 
-    controls = {"text": widgets.Textarea(value=text, description="review", continuous_update=True,
+    controls = {"text": widgets.Textarea(value=text, description="review", continuous_update=False,
                                          layout=widgets.Layout(width="95%", height="70px"))}
     panel = widgets.HTML()
 

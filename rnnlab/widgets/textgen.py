@@ -67,8 +67,12 @@ def textgen_view(model: CharLM, vocab: Vocab, prompt: str, temperature: float, t
         return View(None, str(err))
     except RuntimeError as err:  # e.g. a distribution torch cannot sample from: say so, no traceback
         return View(None, f"could not sample at temperature {temperature} and top-k {top_k}: {err}")
-    note = "temperature 0: always the most likely character (greedy)" if temperature == 0 else ""
-    return View(text, note)
+    notes = ["temperature 0: always the most likely character (greedy)"] if temperature == 0 else []
+    if top_k and top_k >= len(vocab):
+        notes.append(f"top-k {top_k} keeps every one of the {len(vocab)} tokens the model knows: the same as 0 (off)")
+    if length == 0:
+        notes.append("length 0: only the prompt, nothing generated")
+    return View(text, "; ".join(notes))
 
 
 def generation_view(model: CharLM, vocab: Vocab, prompt: str, temperature: float, top_k: int, length: int,
