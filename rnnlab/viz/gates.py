@@ -62,7 +62,7 @@ def plot_gates(gates: Mapping[str, np.ndarray], *, t: int | None = None, inputs:
         if lo is None:  # the cell state is unbounded: a symmetric scale around 0
             m = max(float(np.abs(a).max()), 1e-6)
             lo, hi = -m, m
-        cmap = "viridis" if lo == 0 else "RdBu_r"
+        cmap = "viridis" if lo == 0 else "cividis"  # both keep their order in greyscale and for colour-blind readers
         im = ax.imshow(a.T, aspect="auto", cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest",
                        extent=(-0.5, T - 0.5, a.shape[1] - 0.5, -0.5))
         ax.set_ylabel("unit")

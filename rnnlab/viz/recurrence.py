@@ -86,8 +86,8 @@ def plot_hidden_states(hs: np.ndarray, labels: Sequence[str] | None = None, *, s
                  fontsize=12, color="C3")
         return fig
     step = T - 1 if step is None else check_int(step, "step", minimum=0, maximum=T - 1)
-    image = ax.imshow(hs.T, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
-    ax.axvline(step, color="k", lw=2, alpha=0.6)
+    image = ax.imshow(hs.T, aspect="auto", cmap="cividis", vmin=-1, vmax=1, interpolation="nearest")  # greyscale-safe
+    ax.axvline(step, color="red", lw=2, alpha=0.8)
     if labels is not None:
         if len(labels) != T:
             raise ValueError(f"got {len(labels)} labels for {T} time steps; expected one label per step")
