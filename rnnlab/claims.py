@@ -177,7 +177,7 @@ def _describe_range(others: dict[int, float], unit: str = "", digits: int = 3) -
     label = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 1 \
         else "seed" + ("s " if len(seeds) > 1 else " ") + ", ".join(map(str, seeds))
     low, high = min(others.values()), max(others.values())
-    span = f"{low:.{digits}g}{unit}" if low == high else f"{low:.{digits}g}-{high:.{digits}g}{unit}"
+    span = f"{low:.{digits}g}{unit}" if low == high else f"{low:.{digits}g} to {high:.{digits}g}{unit}"
     return f"{label} (make claims): {span}"
 
 

@@ -77,7 +77,7 @@ def test_measure_shows_this_run_beside_the_other_seeds_and_says_where(committed,
     monkeypatch.delenv("RNNLAB_SEED", raising=False)
     measure("05 BoW accuracy", 0.779)
     out = capsys.readouterr().out
-    assert out == ("05 BoW accuracy: 0.779 on this run (seed 0); seeds 11-13 (make claims): 0.79-0.801: "
+    assert out == ("05 BoW accuracy: 0.779 on this run (seed 0); seeds 11-13 (make claims): 0.79 to 0.801: "
                    "this run is below that range\n")
     measure("05 BoW accuracy", 0.795)
     assert "this run is inside that range" in capsys.readouterr().out

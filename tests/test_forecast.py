@@ -232,7 +232,7 @@ def test_runner_cli_csv_and_errors(tmp_path):
     assert set(record["metrics"]) >= {"mae", "rmse", "mase"} and record["metrics"]["mase"] < 1
     bad = subprocess.run(cmd[:-6] + ["--horizon", "3", "--lookback", "150", "--column", "v"], capture_output=True,
                          text=True)
-    assert bad.returncode != 0 and "lookback 150 + horizon 3 = 153 values do not fit in the training part" in bad.stderr
+    assert bad.returncode != 0 and "lookback 150 (--lookback) + horizon 3 (--horizon) = 153 values do not" in bad.stderr
     missing = subprocess.run(cmd[:6] + ["--column", "nope", "--model", "linear"], capture_output=True, text=True)
     assert missing.returncode != 0 and "no column 'nope'" in missing.stderr
 

@@ -57,7 +57,7 @@ def test_empty_date_names_its_row():
 
 
 def test_latin1_file_is_named_and_the_fix_given():
-    with pytest.raises(ValueError, match=r"latin1.csv is not utf-8 text.*encoding='latin-1'"):
+    with pytest.raises(ValueError, match=r"latin1.csv' is not UTF-8.*encoding='latin-1'"):
         load_csv(CASES / "latin1.csv", "date", "température")
     series = load_csv(CASES / "latin1.csv", "date", "température", encoding="latin-1")
     assert len(series) > 5
@@ -187,15 +187,16 @@ def test_times_between_the_steps_are_refused():
 # --- sizes speak in the options the user typed (kind D) -----------------------------------------------------------
 
 def test_horizon_longer_than_the_test_part_names_the_options():
-    with pytest.raises(ValueError, match=r"^horizon 100 is longer than the test part \(73 values\): lower horizon "
-                                         r"or raise test_fraction"):
+    with pytest.raises(ValueError, match=r"^horizon 100 \(--horizon\) is longer than the test part \(73 values\): "
+                                         r"lower horizon \(--horizon\) or raise test_fraction \(--test-fraction\)"):
         check_forecast_sizes(1461, lookback=7, horizon=100, val_fraction=0.3, test_fraction=0.05, season=365)
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(lookback=90, horizon=10), r"lookback 90 \+ horizon 10 = 100 values do not fit in the training part \(70"),
-    (dict(lookback=5, horizon=5, season=80), r"season 80 needs more than 80 training values"),
-    (dict(lookback=5, horizon=20), r"horizon 20 is longer than the test part \(15 values\)"),
+    (dict(lookback=90, horizon=10), r"lookback 90 \(--lookback\) \+ horizon 10 \(--horizon\) = 100 values do not fit "
+                                    r"in the training part \(70"),
+    (dict(lookback=5, horizon=5, season=80), r"season 80 \(--season\) needs more than 80 training values"),
+    (dict(lookback=5, horizon=20), r"horizon 20 \(--horizon\) is longer than the test part \(15 values\)"),
 ])
 def test_size_checks_name_the_option_to_change(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -208,7 +209,7 @@ def test_sizes_that_fit_give_the_split():
 
 
 def test_missing_file_and_column_and_too_short(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no CSV file"):
+    with pytest.raises(FileNotFoundError, match="no such file"):
         load_csv(tmp_path / "nope.csv", "date", "v")
     with pytest.raises(ValueError, match=r"no column 'v' \(columns\); its columns are \['date', 'x'\]"):
         load_csv(write(tmp_path, "date,x\n2020-01-01,1\n2020-01-02,2\n"), "date", "v")
@@ -232,10 +233,10 @@ def test_empty_values_are_filled_on_request(tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--csv", str(CASES / "dup_date.csv"), "--target", "sales"], r"2021-05-21 \(rows 142, 143\).*--duplicates"),
     (["--csv", str(CASES / "empty_date.csv"), "--target", "value"], "empty date at row 5"),
-    (["--csv", str(CASES / "latin1.csv"), "--target", "x"], r"latin1.csv is not utf-8.*--encoding"),
+    (["--csv", str(CASES / "latin1.csv"), "--target", "x"], r"latin1.csv' is not UTF-8.*--encoding latin-1"),
     (["--series", "seattle_daily", "--lookback", "7", "--horizon", "100", "--test-fraction", "0.05",
-      "--val-fraction", "0.3"], r"horizon 100 is longer than the test part \(73 values\): lower horizon or raise "
-                                r"test_fraction"),
+      "--val-fraction", "0.3"], r"horizon 100 \(--horizon\) is longer than the test part \(73 values\): lower "
+                                r"horizon \(--horizon\) or raise test_fraction \(--test-fraction\)"),
 ])
 def test_forecast_command_line_names_the_fault_and_the_option(capsys, args, message):
     from rnnlab.experiments.__main__ import main

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from rnnlab.checks.core import ExerciseFailure, call_student, check_exercise, compare_arrays
+from rnnlab.checks.core import ExerciseFailure, call_student, check_exercise, compare_arrays, name_mistake
 
 
 def day_of_year_features(frame: pd.DataFrame) -> pd.DataFrame:
@@ -37,8 +37,19 @@ def check_day_of_year(student_add: Callable[[pd.DataFrame], pd.DataFrame]) -> bo
         want = day_of_year_features(frame)
         for column in ("doy_sin", "doy_cos"):
             values = np.asarray(got[column], dtype=float)
-            if np.allclose(values, np.sin(np.deg2rad(want[column]))) or np.abs(values).max() > 1 + 1e-9:
+            if np.abs(values).max() > 1 + 1e-9:
                 raise ExerciseFailure(f"{column}: take sin/cos of an angle in radians, 2 pi (d - 1) / 365.25")
+            day = frame.index.day_of_year.to_numpy()
+            radians = 2 * np.pi * (day - 1) / 365.25
+            own, other_fn = (np.sin, np.cos) if column == "doy_sin" else (np.cos, np.sin)
+            name_mistake(values, [
+                (other_fn(radians), "doy_sin and doy_cos are swapped: doy_sin is the SINE of the angle, doy_cos "
+                                    "its cosine"),
+                (own(360 * (day - 1) / 365.25), f"{column}: your angle is in degrees (360 * ...), but np.sin and "
+                                                "np.cos take radians: use 2 * np.pi * (d - 1) / 365.25"),
+                (own(2 * np.pi * day / 365.25), f"{column}: use d - 1, not d: 1 January is day 1 of the year and "
+                                                "its angle must be 0"),
+            ], reference=want[column].to_numpy())
             for days, label in ((365, "365"), (366, "366")):
                 other = 2 * np.pi * (frame.index.day_of_year.to_numpy() - 1) / days
                 ref = np.sin(other) if column == "doy_sin" else np.cos(other)

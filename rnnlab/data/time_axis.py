@@ -240,3 +240,44 @@ def _words(freq: str) -> str:
         return f"steps of {freq}"
     count, unit = match.group(1), _WORDS[match.group(2)]
     return f"one {unit}" if count in ("", "1") else f"{count} {unit}s"
+
+
+# The season a spacing implies (Hyndman & Athanasopoulos 2021, ch. 2.1, table "seasonal periods"): the number of
+# steps after which the pattern of the calendar repeats. A spacing not listed has no season rnnlab will guess.
+SEASONS = {"h": (24, "hourly: a day of 24 hours"), "D": (7, "daily: a week of 7 days"),
+           "B": (5, "business days: a week of 5 working days"), "W": (52, "weekly: a year of 52 weeks"),
+           "MS": (12, "monthly: a year of 12 months"), "ME": (12, "monthly: a year of 12 months"),
+           "QS": (4, "quarterly: a year of 4 quarters"), "QE": (4, "quarterly: a year of 4 quarters")}
+
+
+def season_from_spacing(freq: str | None) -> tuple[int | None, str]:
+    """The season length m a series' spacing implies, and why: (m, words), or (None, why there is none).
+
+    freq: a pandas spacing as `check_time_axis` reports it ("h", "D", "B", "W-SUN", "MS", "ME", "QS-JAN",
+    "QE-DEC", "30min", "2h"...). Hourly 24, daily 7, business days 5, weekly 52, monthly 12, quarterly 4; a
+    spacing that divides a day evenly (e.g. "30min", "2h", "15min") gives the steps in a day (48, 12, 96), and
+    "7D" counts as weekly.
+    Anything else (yearly, "2D", irregular) -> None: seasonal models then need an explicit `season` (--season).
+    Examples: season_from_spacing("MS") == (12, "monthly: a year of 12 months").
+    """
+    if not freq:
+        return None, "the spacing of the dates is unknown"
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError:
+        return None, f"the spacing {freq!r} is not one pandas knows"
+    base = re.sub(r"^\d+|-.*$", "", offset.freqstr)   # "W-SUN" -> "W", "QS-JAN" -> "QS", "2h" -> "h"
+    base = {"Q": "QE", "M": "ME", "BQ": "QE", "BQS": "QS", "BMS": "MS", "BME": "ME", "BM": "ME"}.get(base, base)
+    if offset.n == 1 and base in SEASONS:
+        return SEASONS[base]
+    try:
+        step = pd.Timedelta(offset)                   # fixed-length spacings: hours, minutes, seconds, days
+    except (ValueError, TypeError):
+        return None, f"a spacing of {_words(offset.freqstr)} has no season rnnlab knows"
+    day = pd.Timedelta(days=1)
+    if step == 7 * day:
+        return SEASONS["W"]
+    if pd.Timedelta(0) < step < day and day % step == pd.Timedelta(0):
+        steps = int(day / step)
+        return steps, f"a spacing of {_words(offset.freqstr)}: a day of {steps} steps"
+    return None, f"a spacing of {_words(offset.freqstr)} has no season rnnlab knows"

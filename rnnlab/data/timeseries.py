@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -17,10 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rnnlab.data.reading import read_text, resolve_path
 from rnnlab.data.time_axis import check_time_axis, read_dates
 from rnnlab.validate import check_choice, check_int
 
 STOCK_SYMBOLS = ["AAPL", "GOOG", "IBM", "MSFT"]
+# The example CSV of "bring your own series" (notebook 08): monthly sea-surface temperature 1950-2010 (NOAA,
+# public domain; see files/forecast/README.md). Columns: month (YYYY-MM-01), sst (deg C).
+EXAMPLE_CSV = Path(__file__).parent / "files" / "forecast" / "elnino_sst.csv"
 
 
 def load_seattle_weather() -> pd.DataFrame:
@@ -74,7 +79,8 @@ def load_hourly_temperature(city: str = "seattle") -> pd.Series:
 
 def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *, date_format: str | None = None,
              sort: bool = False, duplicates: str = "error", fill_missing: str = "error", freq: str | None = None,
-             encoding: str = "utf-8", min_length: int = 2, verbose: bool = True) -> pd.Series | pd.DataFrame:
+             encoding: str | None = None, min_length: int = 2, verbose: bool = True,
+             option: str = "path") -> pd.Series | pd.DataFrame:
     """Your own series from a CSV file: a column of dates and one or more columns of numbers.
 
     columns: one column name -> a float Series; a list of names (e.g. a target and its inputs) -> a DataFrame.
@@ -83,24 +89,23 @@ def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *
     "first", "last"), regularly spaced with no missing step (or fill_missing="interpolate" / "ffill"; freq
     overrides the inferred spacing). The values must be finite numbers; an empty value is refused unless
     fill_missing fills it. Whatever an option repaired is printed (verbose) and kept in `result.attrs["report"]`.
-    Raises FileNotFoundError for a missing file, and ValueError naming the file, the row (as numbered in the
-    file: the header is row 1) and the option that fixes it for: a file that is not `encoding` (UTF-8 by
-    default), a missing column, a value that is not a finite number, a constant column, any time-axis fault
+    The file is read by `rnnlab.data.reading.read_text`: `~` is expanded; a byte-order mark (UTF-8, UTF-16,
+    UTF-32, as Excel and PowerShell write) is recognised; otherwise it must be UTF-8 unless `encoding` names
+    another (e.g. "cp1252" for Windows-1252, "latin-1"), and a file that is not gets advice on which one it
+    looks like. `option` is what the user typed the path under ("path", or "--csv" from the command line).
+    Raises FileNotFoundError for a missing file (naming `option` and the path), and ValueError naming the file,
+    the row (as numbered in the file: the header is row 1) and the option that fixes it for: a file that cannot
+    be decoded, a missing column, a value that is not a finite number, a constant column, any time-axis fault
     above, or fewer than `min_length` values.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no CSV file at {path}")
+    text = read_text(path, encoding=encoding or None, option=option)   # ~, BOMs, encodings: named errors
+    path = resolve_path(path, option=option)
     single = isinstance(columns, str)
     names = [columns] if single else list(columns)
     if not names:
         raise ValueError("columns is empty: name at least one column of values")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-    except UnicodeDecodeError as err:
-        raise ValueError(f"{path.name} is not {encoding} text (byte {err.object[err.start:err.start + 1]!r} at "
-                         f"position {err.start}); save it as UTF-8, or pass encoding='latin-1' (--encoding) if that "
-                         "is how it was written") from None
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
         raise ValueError(f"{path.name} could not be read as CSV: {err}") from err
     for name, column in [("date_column", date_column)] + [("columns", c) for c in names]:

@@ -16,19 +16,30 @@ exponential smoothing (statsmodels), LSTM, GRU.
 from __future__ import annotations
 
 import copy
+import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from rnnlab.data.frames import FrameScaler, FrameWindows, frame_windows, walk_forward_frame
-from rnnlab.data.time_axis import DUPLICATES, FILL_MISSING
+from rnnlab.data.reading import read_text
+from rnnlab.data.time_axis import DUPLICATES, FILL_MISSING, season_from_spacing
 from rnnlab.data.timeseries import SERIES, load_csv, load_series
 from rnnlab.data.weather import FRAMES
-from rnnlab.data.windows import check_forecast_sizes
+from rnnlab.data.windows import (
+    FrameScaler,
+    FrameWindows,
+    Split,
+    check_forecast_sizes,
+    chronological_split,
+    frame_windows,
+    walk_forward_frame,
+)
 from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.metrics.forecast import coverage, directional_accuracy, mae, mase, rmse
 from rnnlab.models.baselines import HoltWinters, LinearAR, persistence, seasonal_naive
@@ -39,6 +50,7 @@ from rnnlab.validate import check_float, check_int
 
 MODELS = ["persistence", "seasonal_naive", "linear", "ets", "lstm", "gru"]
 NETWORKS = ("lstm", "gru")
+SEASONAL = ("seasonal_naive", "ets")  # the models that need a season m > 1 to be what their name says
 INTERVAL = (0.1, 0.5, 0.9)  # quantile levels of the 80% prediction interval
 
 
@@ -57,8 +69,9 @@ class ForecastConfig(TrainingBlock):
                             "same time: refuse (error) or combine them by their mean, first or last value"})
     fill_missing: str = field(default="error", metadata={"choices": list(FILL_MISSING), "help": "missing CSV time "
                               "steps or empty values: refuse (error), interpolate linearly, or ffill (carry forward)"})
-    encoding: str = "utf-8"       # the CSV's text encoding (e.g. latin-1)
-    season: int = 0               # season length m for seasonal naive, ETS and MASE (0: the data's own, 1 for a CSV)
+    encoding: str = ""            # the CSV's text encoding, e.g. cp1252 or latin-1 ('': a byte-order mark, else UTF-8)
+    season: int = 0               # season length m for seasonal naive, ETS and MASE (0: the data's own; for a CSV
+                                  # inferred from the spacing: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4)
     model: str = field(default="lstm", metadata={"choices": MODELS, "help": "forecaster"})
     strategy: str = field(default="direct", metadata={"choices": STRATEGIES, "help": "multi-step strategy"})
     horizon: int = 24             # steps ahead to forecast (all of 1..horizon are scored)
@@ -96,6 +109,62 @@ class ForecastConfig(TrainingBlock):
         return [c.strip() for c in self.inputs.split(",") if c.strip()]
 
 
+def _empty() -> np.ndarray:
+    return np.empty(0)
+
+
+@dataclass
+class ForecastResult(Result):
+    """What `run_forecast` returns: the metrics (also as the plain dict `metrics` the command line prints), and
+    every array a notebook plots, as typed, documented attributes (`r.mae`, `r.targets`, `r.predictions`...).
+
+    Shapes: n = length of the series, num = number of test origins, H = horizon, L = lookback. Units: the
+    target's own (deg C, log price...), never scaled. `extras` holds the same arrays under string keys for
+    older callers (the forecast explorer widget); new code reads the attributes.
+    """
+
+    series_name: str = ""                                 # the named series, or the CSV file's name
+    data: pd.DataFrame | None = None                      # the table forecast: (n, features), target first
+    columns: list[str] = field(default_factory=list)      # data's columns: [target, *inputs]
+    y: np.ndarray = field(default_factory=_empty)         # (n,) the target
+    dates: np.ndarray = field(default_factory=_empty)     # (n,) the timestamp of each value of y
+    split: Split | None = None                            # train [0, train_end), val [train_end, val_end), test
+    season: int = 1                                       # the season m of seasonal naive, ETS and MASE
+    season_source: str = ""                               # how m was chosen (the data's own, --season, inferred)
+    scaler: FrameScaler | None = None                     # per-column mean and std of the training part
+    lookback: int = 0                                     # L: past steps each forecast reads
+    horizon: int = 0                                      # H: steps ahead forecast at each origin
+    origins: np.ndarray = field(default_factory=_empty)   # (num,) test origins o: y[o+1..o+H] from y[o-L+1..o]
+    inputs: np.ndarray = field(default_factory=_empty)    # (num, L) the target's past at each test origin
+    targets: np.ndarray = field(default_factory=_empty)   # (num, H) the true future values
+    predictions: np.ndarray = field(default_factory=_empty)  # (num, H) the point forecast (a quantile model's median)
+    lower: np.ndarray | None = None                       # (num, H) the 10% quantile (quantile networks only)
+    upper: np.ndarray | None = None                       # (num, H) the 90% quantile (quantile networks only)
+    val_origins: np.ndarray = field(default_factory=_empty)      # (num_val,) validation origins, every stride-th
+    val_targets: np.ndarray = field(default_factory=_empty)      # (num_val, H) true values of the validation part
+    val_predictions: np.ndarray = field(default_factory=_empty)  # (num_val, H) its point forecasts
+    mae: float = math.nan                                 # test MAE over steps 1..H
+    mae_last: float = math.nan                            # test MAE at step H alone
+    rmse: float = math.nan                                # test RMSE over steps 1..H
+    mase: float = math.nan                                # test MAE / the training part's seasonal-naive MAE (m)
+    directional_accuracy: float = math.nan                # share of test forecasts with the right sign of change
+    coverage: float = math.nan                            # share of test values inside [lower, upper] (quantiles)
+    val_mae: float = math.nan                             # the same MAE on the validation part (choose here)
+    val_mae_last: float = math.nan                        # validation MAE at step H alone
+    best_step: int = 0                                    # networks: the step whose weights were kept (0: baselines)
+
+    @property
+    def mae_by_step(self) -> np.ndarray:
+        """(H,) test MAE at each step ahead k = 1..H."""
+        return np.abs(self.targets - self.predictions).mean(axis=0)
+
+    @property
+    def val_curve(self) -> list[dict[str, float]]:
+        """Networks: [{'step': s, 'val_mae': ...}, ...], the validation MAE (target's units) at each evaluation;
+        early stopping kept the weights of the lowest. [] for baselines."""
+        return list(self.history.evals) if self.history is not None else []
+
+
 class KeepBest(Callback):
     """Remember the weights with the lowest validation MAE and put them back at the end."""
 
@@ -125,59 +194,98 @@ def _columns(config: ForecastConfig, available: Sequence[str], target: str) -> l
     return [target, *dict.fromkeys(c for c in extra if c != target)]
 
 
-def load_config_data(config: ForecastConfig) -> tuple[pd.DataFrame, int, str]:
-    """(table with the target first and then the inputs, season, name) of the data the config asks for."""
+def load_config_data(config: ForecastConfig, *, verbose: bool = True) -> tuple[pd.DataFrame, int, str, str]:
+    """(table with the target first and then the inputs, season m, name, how m was chosen) of the data the
+    config asks for. For a CSV without --season, m is inferred from the dates' spacing
+    (`rnnlab.data.time_axis.season_from_spacing`: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4);
+    where the spacing implies none, seasonal models (seasonal_naive, ets) are refused by name and the others use
+    m = 1. The season used is printed (verbose). Raises ValueError / FileNotFoundError naming the option."""
     if config.csv:
         names = config.input_list
         if names == ["all"]:
+            text = read_text(config.csv, encoding=config.encoding or None, option="--csv")
             try:
-                header = pd.read_csv(config.csv, nrows=0, encoding=config.encoding).columns
-            except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+                header = pd.read_csv(io.StringIO(text), nrows=0).columns
+            except (pd.errors.ParserError, pd.errors.EmptyDataError):
                 header = pd.Index([config.target])  # load_csv below names the problem
             names = list(header.drop(config.date_column, errors="ignore"))
         columns = [config.target, *[c for c in names if c != config.target]]
         table = load_csv(config.csv, config.date_column, columns, date_format=config.date_format or None,
                          sort=config.sort, duplicates=config.duplicates, fill_missing=config.fill_missing,
-                         encoding=config.encoding)
-        return table[_columns(config, list(table.columns), config.target)], config.season or 1, config.target
+                         encoding=config.encoding or None, option="--csv", verbose=verbose)
+        name = Path(config.csv).name
+        season, source = _csv_season(config, table, name)
+        if verbose:
+            print(f"{name}: season m = {season} ({source})")
+        return table[_columns(config, list(table.columns), config.target)], season, name, source
     if config.series in FRAMES:
         frame = FRAMES[config.series]()
         target = config.target or "temp"
-        return frame[_columns(config, list(frame.columns), target)], config.season or 24, config.series
+        source = f"--season {config.season}" if config.season else "hourly: a day of 24 hours"
+        return frame[_columns(config, list(frame.columns), target)], config.season or 24, config.series, source
     if config.input_list or config.target:
         raise ValueError(f"--series {config.series} is a single series: --target and --inputs need a table "
                          f"({', '.join(FRAMES)}) or --csv")
     series, season = load_series(config.series)
-    return series.to_frame(), config.season or season, config.series
+    source = f"--season {config.season}" if config.season else f"the series' own season, {season}"
+    return series.to_frame(), config.season or season, config.series, source
+
+
+def _csv_season(config: ForecastConfig, table: pd.DataFrame, name: str) -> tuple[int, str]:
+    """The season of a CSV series: --season when given, else the one its spacing implies (see load_config_data)."""
+    if config.season:
+        return config.season, f"--season {config.season}"
+    freq = table.attrs["report"].freq
+    season, why = season_from_spacing(freq)
+    if season is None:
+        if config.model in SEASONAL:
+            raise ValueError(f"--model {config.model} repeats the value one season back, but {name} has no season "
+                             f"rnnlab can infer ({why}); pass --season (the number of steps in one cycle, e.g. "
+                             "--season 12 for a yearly cycle in monthly data)")
+        return 1, f"no season inferred ({why}); MASE scales by the one-step naive error; --season to set one"
+    n_train = chronological_split(len(table), config.val_fraction, config.test_fraction).train_end
+    if season >= n_train and config.model not in SEASONAL:
+        return 1, (f"the spacing implies {season} ({why}), more than the {n_train} training values hold; "
+                   "MASE scales by the one-step naive error")
+    return season, f"inferred from the spacing, {why}; --season to change"
 
 
 @experiment("forecast", ForecastConfig, help="forecast a real series (one or several inputs) walk-forward on its "
             "held-out tail (metrics: mae, mae_last, rmse, mase, directional_accuracy)")
 def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
-                 device: torch.device | str | None = None) -> Result:
+                 device: torch.device | str | None = None) -> ForecastResult:
     """Train (networks) or fit (baselines) on the training part and forecast every test origin.
 
     model: a ready network instead of a new LSTM/GRU: any nn.Module mapping scaled inputs (batch, lookback,
     features) to scaled target forecasts (batch, horizon, Q) with Q = 3 when config.quantiles else 1 (the
     target is feature 0). callbacks: extra rnnlab.train callbacks (e.g. rnnlab.viz.live.LivePlot). device:
-    where the network and its batches go (CPU by default). Returns Result with metrics (mae, mae_last, rmse,
-    mase, directional_accuracy, n_test_origins, val_mae, val_mae_last[, coverage, steps, best_step]) and extras
-    (per-step MAE `mae_by_step`, targets, predictions, origins, dates, the table `data`, the scaler...).
+    where the network and its batches go (CPU by default). Returns a ForecastResult: typed attributes (mae,
+    mae_last, rmse, mase, val_mae_last, best_step, targets, predictions, origins, ... see its fields), and
+    `metrics`, the plain dict the command line prints (mae, mae_last, rmse, mase, directional_accuracy,
+    n_test_origins, val_mae, val_mae_last[, coverage, steps, best_step, train_seconds]).
+    Raises ValueError naming the option for data or sizes that cannot work (see load_config_data,
+    check_forecast_sizes) and for values too large to standardise (naming the column).
     """
     seed_everything(config.seed)
     device = torch.device(device or "cpu")
-    data, season, name = load_config_data(config)
+    data, season, name, season_source = load_config_data(config)
     x, y = data.to_numpy(dtype=float), data.iloc[:, 0].to_numpy(dtype=float)  # (n, features), (n,)
     H = config.horizon
+    split = check_forecast_sizes(len(y), lookback=config.lookback, horizon=H, val_fraction=config.val_fraction,
+                                 test_fraction=config.test_fraction, season=season)  # messages in the user's options
     L = max(config.lookback, season) if config.model == "seasonal_naive" else config.lookback
-    split = check_forecast_sizes(len(y), lookback=L, horizon=H, val_fraction=config.val_fraction,
-                                 test_fraction=config.test_fraction, season=season)
+    if L + H > split.train_end:
+        raise ValueError(f"--model seasonal_naive reads one season back: season {season} (--season) + horizon {H} "
+                         f"(--horizon) = {season + H} values do not fit in the training part ({split.train_end} "
+                         "values): lower season or horizon, or use a longer series")
     if model is not None and config.model not in NETWORKS:
         raise ValueError(f"a ready model was passed, but --model is {config.model!r}: use lstm or gru")
-    scaler = FrameScaler.fit(x[:split.train_end])                 # statistics of the training part only
+    try:
+        scaler = FrameScaler.fit(x[:split.train_end], names=list(data.columns))  # the training part only
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from None
     z = scaler.transform(x)                                       # (n, features)
     history, keep, quantiles, centre = None, None, None, 0
-
     if config.model == "persistence":
         def forecast(past: np.ndarray) -> np.ndarray:            # past: (num, lookback, features)
             return persistence(past[..., 0], H)
@@ -236,31 +344,42 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     full = result["predictions"]
     point = full[..., centre] if full.ndim == 3 else full          # (num, H)
     targets = result["targets"]
+    if not np.isfinite(point).all():
+        raise ValueError(f"{name}: the {config.model} forecasts are not finite numbers (NaN or infinite); the values "
+                         "of the series may be too large or too small for float arithmetic: rescale the column")
     errors = np.abs(targets - point)                               # (num, H)
     last = result["inputs"][:, -1, 0]                              # the target at each origin
-    metrics = {"mae": mae(targets, point), "mae_last": float(errors[:, -1].mean()), "rmse": rmse(targets, point),
-               "mase": mase(targets, point, y[:split.train_end], season),
-               "directional_accuracy": directional_accuracy(targets, point, last),
-               "n_test_origins": len(targets)}
+    out = ForecastResult(metrics={}, config=config, model=model, history=history, series_name=name, data=data,
+                         columns=list(data.columns), y=y, dates=data.index.to_numpy(), split=split, season=season,
+                         season_source=season_source, scaler=scaler, lookback=L, horizon=H,
+                         origins=result["origins"], inputs=result["inputs"][..., 0], targets=targets,
+                         predictions=point, mae=mae(targets, point), mae_last=float(errors[:, -1].mean()),
+                         rmse=rmse(targets, point), mase=mase(targets, point, y[:split.train_end], season),
+                         directional_accuracy=directional_accuracy(targets, point, last))
+    metrics = {"mae": out.mae, "mae_last": out.mae_last, "rmse": out.rmse, "mase": out.mase,
+               "directional_accuracy": out.directional_accuracy, "n_test_origins": len(targets)}
     if val is not None:
         val_point = val["predictions"][..., centre] if val["predictions"].ndim == 3 else val["predictions"]
         val_errors = np.abs(val["targets"] - val_point)            # (num, H) on the validation part
-        metrics.update(val_mae=float(val_errors.mean()), val_mae_last=float(val_errors[:, -1].mean()))
-    extras = {"series_name": name, "data": data, "columns": list(data.columns), "y": y, "dates": data.index.to_numpy(),
-              "split": split, "season": season, "scaler": scaler, "origins": result["origins"],
-              "inputs": result["inputs"][..., 0], "targets": targets, "predictions": point,
-              "mae_by_step": errors.mean(axis=0)}
+        out.val_origins, out.val_targets, out.val_predictions = val["origins"], val["targets"], val_point
+        out.val_mae, out.val_mae_last = float(val_errors.mean()), float(val_errors[:, -1].mean())
+        metrics.update(val_mae=out.val_mae, val_mae_last=out.val_mae_last)
     if quantiles:
-        lower, upper = full[..., 0], full[..., -1]
-        metrics["coverage"] = coverage(targets, lower, upper)
-        extras.update(lower=lower, upper=upper)
+        out.lower, out.upper = full[..., 0], full[..., -1]
+        out.coverage = metrics["coverage"] = coverage(targets, out.lower, out.upper)
     if history is not None:
         metrics["steps"] = history.steps[-1]
-        metrics["best_step"] = keep.step
+        out.best_step = metrics["best_step"] = keep.step
         metrics["train_seconds"] = history.seconds
-    return Result(metrics=metrics, config=config, model=model, history=history, extras=extras)
+    out.metrics = metrics
+    out.extras = {"series_name": name, "data": data, "columns": out.columns, "y": y, "dates": out.dates,
+                  "split": split, "season": season, "scaler": scaler, "origins": out.origins, "inputs": out.inputs,
+                  "targets": targets, "predictions": point, "mae_by_step": out.mae_by_step}
+    if quantiles:
+        out.extras.update(lower=out.lower, upper=out.upper)
+    return out
 
 
-def forecast_runner(**fields: object) -> Result:
+def forecast_runner(**fields: object) -> ForecastResult:
     """`run_forecast(ForecastConfig(**fields))`: the training function the forecast explorer widget is given."""
     return run_forecast(ForecastConfig(**fields))

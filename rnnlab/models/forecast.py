@@ -64,7 +64,9 @@ class Forecaster(nn.Module):
 
     def forward(self, x: torch.Tensor, horizon: int | None = None, teacher: torch.Tensor | None = None) -> torch.Tensor:
         """x: (batch, lookback, input_size) -> (batch, horizon, Q). `teacher` (batch, horizon): true future values
-        that a recursive model reads instead of its own predictions (teacher forcing, used in training)."""
+        that a recursive or seq2seq model reads instead of its own predictions (teacher forcing: used to train the
+        recursive model; at test time it measures what feeding back its own forecasts costs). Every step predicts
+        a change from the value it read, so with teacher forcing step k is a one-step forecast from the truth."""
         check_array(x, "x", shape=("batch", "lookback", self.input_size))
         horizon = self.horizon if horizon is None else check_int(horizon, "horizon", minimum=1)
         last = x[:, -1:, self.target:self.target + 1]                   # (batch, 1, 1) last observed target value
@@ -74,19 +76,20 @@ class Forecaster(nn.Module):
                 raise ValueError(f"a direct model predicts exactly its horizon {self.horizon}, asked for {horizon}")
             delta = self.head(out[:, -1]).view(-1, self.horizon, self.num_outputs)  # (batch, horizon, Q)
             return last + delta
-        steps, prev, h = [], last, out[:, -1]
+        steps, fed, h = [], last, out[:, -1]                             # fed: the value the next step starts from
         rnn = self.decoder if self.strategy == "seq2seq" else self.encoder
         for k in range(horizon):
             if k > 0:
-                fed = prev if teacher is None else teacher[:, k - 1].view(-1, 1, 1)  # (batch, 1, 1)
-                out, state = rnn(fed, state)
+                out, state = rnn(fed, state)                             # read the value of step k (own or true)
                 h = out[:, -1]                                           # (batch, hidden)
             elif self.strategy == "seq2seq":
-                out, state = rnn(prev, state)                            # the decoder's first step reads the last value
+                out, state = rnn(fed, state)                             # the decoder's first step reads the last value
                 h = out[:, -1]
-            step = prev + self.head(h).view(-1, 1, self.num_outputs)     # (batch, 1, Q)
+            step = fed + self.head(h).view(-1, 1, self.num_outputs)      # (batch, 1, Q): a change from the value read
             steps.append(step)
-            prev = step[:, :, self._centre:self._centre + 1]             # (batch, 1, 1) fed back next step
+            fed = step[:, :, self._centre:self._centre + 1]              # (batch, 1, 1) its own forecast fed back...
+            if teacher is not None and k + 1 < horizon:
+                fed = teacher[:, k].view(-1, 1, 1)                       # ...or, teacher forcing, the true value
         return torch.cat(steps, dim=1)                                   # (batch, horizon, Q)
 
 
