@@ -215,7 +215,8 @@ def test_checks_pass_the_solutions_and_explain_mistakes(capsys, monkeypatch):
         return torch.sigmoid(o) * torch.tanh(c), c
 
     assert not check_lstm_cell(lstm_wrong_order)
-    assert "h over time: values differ from the reference from t=0" in capsys.readouterr().out
+    assert "gates are read in the wrong order: you took the chunks of W_ih x + W_hh h as (i, f, o, g)" in \
+        capsys.readouterr().out
 
     def gru_reset_before(x, h, W_ih, W_hh, b_ih, b_hh):  # the other convention (Cho et al.'s paper)
         i_r, i_z, i_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
@@ -226,13 +227,20 @@ def test_checks_pass_the_solutions_and_explain_mistakes(capsys, monkeypatch):
         return (1 - z) * n + z * h
 
     assert not check_gru_cell(gru_reset_before)
-    assert "values differ" in capsys.readouterr().out
+    assert "the reset gate is in the wrong place" in capsys.readouterr().out
 
     def lstm_no_bias_hh(x, h, c, W_ih, W_hh, b_ih, b_hh):
         return lstm_solution(x, h, c, W_ih, W_hh, b_ih, torch.zeros_like(b_hh))
 
     assert not check_lstm_cell(lstm_no_bias_hh)
-    assert "values differ" in capsys.readouterr().out
+    assert "b_hh is missing" in capsys.readouterr().out
+
+    def lstm_other_error(x, h, c, W_ih, W_hh, b_ih, b_hh):  # no known mistake: located by time step
+        h_new, c_new = lstm_solution(x, h, c, W_ih, W_hh, b_ih, b_hh)
+        return h_new * 0.9, c_new
+
+    assert not check_lstm_cell(lstm_other_error)
+    assert "h over time: values differ from the reference from t=0" in capsys.readouterr().out
 
     def detached(x, h, W_ih, W_hh, b_ih, b_hh):
         return gru_solution(x, h, W_ih, W_hh, b_ih, b_hh).detach()

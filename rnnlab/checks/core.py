@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sysconfig
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -238,3 +238,32 @@ def student_answer(fn: Callable[..., Any], *args: Any, like: Any = None, **kwarg
     the one line at the top of every check."""
     result = call_student(fn, *args, **kwargs)
     return result if like is None else as_reference(result, like)
+
+
+def matches(got: object, expected: object, *, atol: float = 1e-6, rtol: float = 1e-5) -> bool:
+    """Whether `got` equals `expected` to the tolerances: same shape, finite, close in float64 (whatever the
+    library, dtype or device of either). Never raises: anything that is not an array of numbers does not match."""
+    try:
+        got_a, exp_a = _as_numpy(got, "answer"), _as_numpy(expected, "reference")
+    except ExerciseFailure:
+        return False
+    if got_a.shape != exp_a.shape or got_a.dtype.kind not in "biuf" or exp_a.dtype.kind not in "biuf":
+        return False
+    got_a, exp_a = got_a.astype(np.float64), exp_a.astype(np.float64)
+    return bool(np.all(np.isfinite(got_a)) and np.allclose(got_a, exp_a, atol=atol, rtol=rtol))
+
+
+def name_mistake(got: object, mistakes: Iterable[tuple[object, str]], *, reference: object = None,
+                 atol: float = 1e-6, rtol: float = 1e-5) -> None:
+    """Raise ExerciseFailure with the message of the first known mistake whose output `got` equals.
+
+    mistakes: (output of the reference with that mistake made, message naming the mistake in words and saying
+    what to change). A mistaken output that equals the `reference` (the mistake makes no difference on this
+    input) is skipped, so a right answer is never blamed. Returns None when `got` matches none of them, for the
+    caller to go on to a generic comparison (`compare_arrays`).
+    """
+    for wrong, message in mistakes:
+        if reference is not None and matches(wrong, reference, atol=atol, rtol=rtol):
+            continue
+        if matches(got, wrong, atol=atol, rtol=rtol):
+            raise ExerciseFailure(message)

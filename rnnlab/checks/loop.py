@@ -89,6 +89,9 @@ def _floats(values: object, name: str, length: int) -> np.ndarray:
         raise ExerciseFailure(f"{name} should be a list of floats, got {type(values).__name__}")
     if len(values) != length:
         raise ExerciseFailure(f"{name} has {len(values)} entries, expected {length}")
+    if any(isinstance(v, torch.Tensor) and v.requires_grad for v in values):
+        raise ExerciseFailure(f"{name} holds tensors that still carry their autograd graph (every step's graph "
+                              "stays in memory): append loss.item(), a Python float")
     try:
         return np.array([float(v) for v in values])
     except (TypeError, ValueError, RuntimeError) as err:
