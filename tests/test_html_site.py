@@ -86,17 +86,3 @@ def test_a_figure_without_alt_text_is_named():
     nb.cells[1].metadata["mystnb"]["image"]["alt"] = "figure"
     assert len(missing_alt(nb, "42_x.ipynb")) == 2
 
-
-def test_alt_texts_are_copied_by_cell_id_and_stale_ids_are_named():
-    from tools.build_site import ALT_TEXT, apply_alt_text
-
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("plot(x)")]
-    nb.cells[0]["id"] = "abc"
-    assert apply_alt_text(nb, "42_x.ipynb", {"42_x.ipynb": {"abc": "A line rising from 0 to 1."}}) == 1
-    assert nb.cells[0].metadata["mystnb"]["image"]["alt"] == "A line rising from 0 to 1."
-    with pytest.raises(ValueError, match="42_x.ipynb has no cell with id gone"):
-        apply_alt_text(nb, "42_x.ipynb", {"42_x.ipynb": {"gone": "x"}})
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):  # every entry of the real file finds its cell
-        apply_alt_text(nbformat.read(path, as_version=4), path.name)
-    assert ALT_TEXT.is_file()

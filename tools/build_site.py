@@ -3,8 +3,8 @@
 Stages a Sphinx source tree in `<out>/../site-src` that mirrors the repository (index.md from docs/index.md,
 notebooks/*.ipynb, docs/teaching.md), executes each notebook there with nbclient (unless told not to),
 replaces every widget view by a note (widgets need a live kernel), and runs `sphinx-build -c docs`. Every figure
-needs alt text saying what it shows (docs/alt_text.json, by notebook and cell id, copied into the cell's metadata
-`mystnb.image.alt`, which myst-nb puts on each image): an executed notebook with a figure without one stops the
+needs alt text saying what it shows, in its cell's metadata `mystnb.image.alt` (myst-nb puts it on each image;
+cell metadata survives nbstripout, cell ids do not): an executed notebook with a figure without one stops the
 build, naming the cell. MathJax 2 is
 copied from the PyPI package jupyter-server-mathjax into `_static/mathjax`: the maths renders with no network.
 The pages get Sphinx's search, the book theme's sidebar and previous/next links, and launch buttons (Binder,
@@ -52,29 +52,11 @@ def replace_widgets(notebook: nbformat.NotebookNode) -> int:
 
 
 MIN_ALT = 40  # characters: an alt text says what the figure shows (axes, what to see), not "figure"
-ALT_TEXT = ROOT / "docs" / "alt_text.json"  # {"NN_name.ipynb": {cell id: alt text}}, for cells that draw figures
 
 
 def alt_text(cell: nbformat.NotebookNode) -> str:
     """The alt text of a cell's figures: its metadata `mystnb.image.alt` (myst-nb puts it on every image)."""
     return str(cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")).strip()
-
-
-def apply_alt_text(notebook: nbformat.NotebookNode, name: str, table: dict | None = None) -> int:
-    """Copy the alt texts of docs/alt_text.json for notebook `name` into its cells' metadata (`mystnb.image.alt`);
-    return how many cells got one. Raises ValueError naming an entry whose cell id is not in the notebook."""
-    import json
-
-    if table is None:
-        table = json.loads(ALT_TEXT.read_text(encoding="utf-8")) if ALT_TEXT.exists() else {}
-    texts = dict(table.get(name, {}))
-    cells = {cell.get("id"): cell for cell in notebook.cells}
-    stale = sorted(set(texts) - set(cells))
-    if stale:
-        raise ValueError(f"docs/alt_text.json: {name} has no cell with id {', '.join(stale)} (renamed or removed?)")
-    for cell_id, text in texts.items():
-        cells[cell_id].metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = text
-    return len(texts)
 
 
 def missing_alt(notebook: nbformat.NotebookNode, name: str) -> list[str]:
@@ -99,7 +81,6 @@ def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) ->
     missing: list[str] = []
     for path in paths:
         notebook = nbformat.read(path, as_version=4)
-        apply_alt_text(notebook, path.name)
         start = time.perf_counter()
         if execute:
             from nbclient import NotebookClient
@@ -120,7 +101,7 @@ def stage(paths: list[Path], src: Path, *, execute: bool, timeout: int = 900) ->
         done = f"executed in {time.perf_counter() - start:.0f} s, " if execute else ""
         print(f"{path}: {done}{widgets} widget(s) noted")
     if missing:
-        raise RuntimeError("figures without alt text (docs/alt_text.json by cell id, at least "
+        raise RuntimeError("figures without alt text (cell metadata mystnb.image.alt, at least "
                            f"{MIN_ALT} characters saying what the figure shows):\n  " + "\n  ".join(missing))
 
 
