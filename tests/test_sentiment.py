@@ -327,5 +327,5 @@ def test_sentiment_takes_a_model_a_factory_callbacks_and_a_device():
         def forward(self, ids, lengths):
             return self.linear(lengths[:, None].float())                         # (batch, 2): wrong shape
 
-    with pytest.raises(ValueError, match="one logit per review"):
+    with pytest.raises(ValueError, match="one logit per text"):
         run_sentiment(config, model=TwoLogits())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -16,10 +17,47 @@ SPECIALS = (PAD, UNK, BOS, EOS)
 _WORD = re.compile(r"[a-z0-9àâäçéèêëîïôöùûüÿœæ]+(?:'[a-z]+)?|[^\sa-z0-9]", re.IGNORECASE)
 
 
-def tokenize_words(text: str, *, lower: bool = True) -> list[str]:
-    """Split text into words and punctuation marks: "Not good, but OK!" -> [not, good, ",", but, ok, "!"]."""
+# Typographic characters that word processors, phones and web pages put where a keyboard types a plain one. Left
+# alone, "don’t" (U+2019) splits into "don", "’", "t" and loses its negation, and a non-breaking space glues
+# or splits words differently from a plain one. NFKC (below) already turns the non-breaking and other fixed-width
+# spaces, the ellipsis "…", full-width letters and ligatures ("ﬁ") into their plain forms; this table does the rest.
+_TYPOGRAPHIC = str.maketrans({
+    **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u2035\u02bc\u02b9\u0060\u00b4\uff07", "'"),  # ‘’‚‛′‵ʼʹ`´＇
+    **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u2036\u00ab\u00bb\u2039\u203a\uff02", '"'),  # “ ” „ ‟ ″ ‶ « » ‹ ›
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),  # hyphens, dashes, minus
+    **dict.fromkeys("\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a"
+                    "\u205f\u3000\u1680", " "),                                             # spaces of every width
+    **dict.fromkeys("\u00ad\u200b\u2060\ufeff", None),           # soft hyphen, zero-width space, word joiner, BOM
+})
+
+
+def normalise_text(text: str) -> str:
+    """Typographic characters replaced by the plain ones a keyboard types, before any tokenising.
+
+    Curly and other typographic apostrophes and quotes (’ ‘ ‚ ′ ʼ ` ´ “ ” „ « » ...) become ' and ";
+    dashes and the minus sign become -; non-breaking, thin and other fixed-width spaces become a space; soft
+    hyphens, zero-width spaces and byte-order marks are removed; Unicode NFKC turns "…" into "...", full-width
+    letters and ligatures into plain letters. Emoji, accents and other scripts are kept (NFKC composes "é").
+    Raises TypeError for anything but a str.
+    """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if text.isascii() and "`" not in text:
+        return text                                    # the common case: nothing to do
+    # the table first: NFKC would turn the acute accent "´" into a space and a combining accent
+    return unicodedata.normalize("NFKC", text.translate(_TYPOGRAPHIC)).translate(_TYPOGRAPHIC)
+
+
+def tokenize_words(text: str, *, lower: bool = True) -> list[str]:
+    """Split text into words and punctuation marks: "Not good, but OK!" -> [not, good, ",", but, ok, "!"].
+
+    Typographic characters are made plain first (`normalise_text`), so "don’t" (curly apostrophe) gives the
+    same one token "don't" as "don't", and a non-breaking space separates words like a space.
+    Raises TypeError for anything but a str.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    text = normalise_text(text)
     return _WORD.findall(text.lower() if lower else text)
 
 
@@ -64,11 +102,16 @@ class Vocab:
         return self.stoi[PAD]
 
     def encode(self, tokens: Sequence[str], *, add_bos: bool = False, add_eos: bool = False) -> list[int]:
-        """Token strings -> ids; unknown tokens become <unk> (an error if the vocabulary has no <unk>)."""
+        """Token strings -> ids; unknown tokens become <unk> (an error if the vocabulary has no <unk>).
+
+        A token not found as typed is looked up again with its typographic characters made plain
+        (`normalise_text`), so tokens split by another tokeniser find "don't" too."""
         ids = []
         for token in tokens:
             if token in self.stoi:
                 ids.append(self.stoi[token])
+            elif isinstance(token, str) and not token.isascii() and normalise_text(token) in self.stoi:
+                ids.append(self.stoi[normalise_text(token)])     # "don’t" typed with a curly apostrophe
             elif self.unk_id is not None:
                 ids.append(self.unk_id)
             else:

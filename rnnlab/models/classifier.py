@@ -62,56 +62,122 @@ def bag_of_words(ids: torch.Tensor, lengths: torch.Tensor, vocab_size: int) -> t
     return counts.scatter_add_(1, ids, mask)                            # (batch, vocab)
 
 
-def last_real_state(outputs: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+def last_real_state(outputs: torch.Tensor, lengths: torch.Tensor, *, bidirectional: bool = False) -> torch.Tensor:
     """The output after each sequence's own last token: outputs (batch, time, hidden) -> (batch, hidden).
 
-    Row b is outputs[b, lengths[b] - 1], not outputs[b, -1] (which, for a short sequence, is a padding step).
+    One direction (the default): row b is outputs[b, lengths[b] - 1], not outputs[b, -1] (which, for a short
+    sequence, is a padding step).
+
+    Two directions: a bidirectional RNN's backward direction reads the sequence from its end to its start, so
+    ITS summary of the whole sequence is its output at position 0, not at lengths[b] - 1 (there it has read one
+    word). Say `bidirectional=True` for outputs (batch, time, 2 * hidden) laid out as torch's bidirectional
+    GRU/LSTM give them ([forward | backward] on the last axis), or pass them viewed as (batch, time, 2, hidden)
+    (`outputs.view(batch, time, 2, hidden)`, the layout torch documents), which is read as bidirectional
+    without the flag. Both return (batch, 2 * hidden) = [forward at lengths[b] - 1 | backward at 0], the same
+    as concatenating the final states h_n[0] and h_n[1] of a packed run. The backward half is only right when
+    the RNN never read the padding: the outputs must come from a packed run (`pack_padded_sequence`, then
+    `pad_packed_sequence`, which leaves zeros at padding). Backward outputs that are not zero at a padding
+    position show that the backward direction started on the padding: refused (ValueError), since its
+    output at position 0 then depends on how much padding followed. A 3-D outputs without the flag cannot be
+    told apart from a one-directional RNN with 2 * hidden units: it is read as one direction.
+
     outputs: a float tensor or numpy array; lengths: a tensor, array or list of whole numbers in [1, time].
     Raises TypeError for a non-float outputs or non-integer lengths, ValueError (naming the argument and the
-    first bad item) for a wrong shape, an empty outputs, or a length of 0 or longer than the time axis.
+    first bad item) for a wrong shape, an empty outputs, a length of 0 or longer than the time axis, an odd
+    last axis with bidirectional=True, or backward outputs that read the padding.
     """
     outputs = _tensor(outputs)
+    if isinstance(outputs, torch.Tensor) and outputs.ndim == 4:
+        check_array(outputs, "outputs", shape=("batch", "time", "directions", "hidden"), floating=True)
+        if outputs.shape[2] not in (1, 2):
+            raise ValueError(f"outputs (batch, time, directions, hidden) must have 1 or 2 directions, got "
+                             f"{outputs.shape[2]} (shape {tuple(outputs.shape)})")
+        bidirectional = outputs.shape[2] == 2
+        outputs = outputs.reshape(outputs.shape[0], outputs.shape[1], -1)      # (batch, time, dirs * hidden)
     check_array(outputs, "outputs", shape=("batch", "time", "hidden"), floating=True)
     lengths = check_lengths(_tensor(lengths), "lengths", max_len=outputs.shape[1], batch=outputs.shape[0])
     rows = torch.arange(outputs.shape[0], device=outputs.device)
-    return outputs[rows, lengths.to(outputs.device) - 1]                 # (batch, hidden)
+    last = lengths.to(outputs.device) - 1
+    if not bidirectional:
+        return outputs[rows, last]                                            # (batch, hidden)
+    if outputs.shape[2] % 2:
+        raise ValueError(f"bidirectional=True needs outputs (batch, time, 2 * hidden) with [forward | backward] "
+                         f"on the last axis, got an odd size {outputs.shape[2]} (shape {tuple(outputs.shape)})")
+    hidden = outputs.shape[2] // 2
+    backward = outputs[..., hidden:]                                          # (batch, time, hidden)
+    padding = ~padding_mask(lengths.to(outputs.device), outputs.shape[1])     # (batch, time) True at padding
+    read_pad = (backward.detach().abs().amax(-1) > 0) & padding               # (batch, time)
+    if bool(read_pad.any()):
+        b = int(read_pad.any(1).nonzero()[0])
+        raise ValueError(f"the backward direction read the padding: row {b} (length {int(lengths[b])}) has "
+                         f"non-zero backward outputs after its last token, so the backward GRU started on "
+                         f"padding and its output at position 0 depends on how much padding followed; run "
+                         f"the RNN on pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False) "
+                         f"and unpack with pad_packed_sequence (or use the final state h_n)")
+    return torch.cat([outputs[rows, last, :hidden], backward[:, 0]], dim=-1)   # (batch, 2 * hidden)
+
+
+def _logits(out: torch.Tensor, num_outputs: int) -> torch.Tensor:
+    """(batch, 1) -> (batch,) for a two-class model (one logit); (batch, classes) kept for more classes."""
+    return out.squeeze(-1) if num_outputs == 1 else out
+
+
+def _class_logit(logits: torch.Tensor, target: torch.Tensor | None) -> torch.Tensor:
+    """The logit whose gradient contributions explain: the one logit of a two-class model, else the logit of
+    `target` (batch,) or, when None, of the predicted class."""
+    if logits.ndim == 1:
+        return logits
+    target = logits.argmax(-1) if target is None else torch.as_tensor(target, device=logits.device)
+    return logits.gather(1, target.reshape(-1, 1)).squeeze(1)
 
 
 class BagOfWordsClassifier(nn.Module):
     """Logistic regression on word counts: logit = b + sum over words of w[word] (order is ignored).
 
-    forward(ids (batch, time), lengths (batch,)) -> logits (batch,); p(great) = sigmoid(logit).
+    forward(ids (batch, time), lengths (batch,)) -> logits (batch,) with the default num_outputs=1 (two
+    classes: p(class 1) = sigmoid(logit)), or (batch, num_outputs) for more classes (softmax over them).
     """
 
-    def __init__(self, vocab_size: int) -> None:
+    def __init__(self, vocab_size: int, num_outputs: int = 1) -> None:
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
-        self.linear = nn.Linear(vocab_size, 1)
+        self.num_outputs = check_int(num_outputs, "num_outputs", minimum=1)
+        self.linear = nn.Linear(vocab_size, num_outputs)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         ids, lengths = _check_ids(ids, lengths, self.vocab_size)
-        return self.linear(bag_of_words(ids, lengths, self.vocab_size)).squeeze(-1)   # (batch,)
+        return _logits(self.linear(bag_of_words(ids, lengths, self.vocab_size)), self.num_outputs)
 
-    def contributions(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """(batch, time): the weight of each word (0 at padding); they sum to logit - bias."""
+    def contributions(self, ids: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor | None = None
+                      ) -> torch.Tensor:
+        """(batch, time): the weight of each word (0 at padding); they sum to logit - bias. With more than one
+        output, the weights of class `target` (batch,) (default: the predicted class)."""
         ids, lengths = _check_ids(ids, lengths, self.vocab_size)
-        weights = self.linear.weight[0, ids]                                # (batch, time)
+        if self.num_outputs == 1:
+            weights = self.linear.weight[0, ids]                            # (batch, time)
+        else:
+            with torch.no_grad():
+                target = self(ids, lengths).argmax(-1) if target is None else torch.as_tensor(target)
+            weights = self.linear.weight[target.reshape(-1, 1), ids]        # (batch, time)
         return (weights * padding_mask(lengths, ids.shape[1])).detach()
 
 
 class RNNClassifier(nn.Module):
     """Embedding -> GRU or LSTM (optionally bidirectional) -> final state -> one logit.
 
-    forward(ids (batch, time), lengths (batch,)) -> logits (batch,). With `pack=True` the recurrent layer
+    forward(ids (batch, time), lengths (batch,)) -> logits (batch,) (num_outputs=1: two classes), or
+    (batch, num_outputs) for more classes. With `pack=True` the recurrent layer
     only sees each review's real tokens, so its final state does not depend on how much padding follows.
     `pack=False` runs over the padding too and reads the state after the last column (the mistake that
     packing avoids; kept to show the difference).
     """
 
     def __init__(self, vocab_size: int, embed_dim: int = 64, hidden_size: int = 64, *, cell: str = "gru",
-                 bidirectional: bool = False, pad_id: int = 0, dropout: float = 0.0, pack: bool = True) -> None:
+                 bidirectional: bool = False, pad_id: int = 0, dropout: float = 0.0, pack: bool = True,
+                 num_outputs: int = 1) -> None:
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
+        self.num_outputs = check_int(num_outputs, "num_outputs", minimum=1)
         check_int(embed_dim, "embed_dim", minimum=1)
         check_int(hidden_size, "hidden_size", minimum=1)
         self.cell = check_choice(cell, "cell", ["gru", "lstm"])
@@ -120,14 +186,14 @@ class RNNClassifier(nn.Module):
         layer = nn.GRU if cell == "gru" else nn.LSTM
         self.rnn = layer(embed_dim, hidden_size, batch_first=True, bidirectional=self.bidirectional)
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(hidden_size * (2 if self.bidirectional else 1), 1)
+        self.head = nn.Linear(hidden_size * (2 if self.bidirectional else 1), num_outputs)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         ids, lengths = _check_ids(ids, lengths, self.vocab_size)
         return self.forward_embedded(self.embedding(ids), lengths)
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Logits (batch,) from word vectors x: (batch, time, embed_dim) (used for gradient x input)."""
+        """Logits (batch,) or (batch, num_outputs) from word vectors x: (batch, time, embed_dim)."""
         x = self.dropout(x)
         if self.pack:
             packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -136,26 +202,32 @@ class RNNClassifier(nn.Module):
             _, state = self.rnn(x)
         h = state[0] if self.cell == "lstm" else state                   # (directions, batch, hidden)
         final = torch.cat([h[0], h[1]], dim=-1) if self.bidirectional else h[0]   # (batch, hidden * dirs)
-        return self.head(self.dropout(final)).squeeze(-1)                # (batch,)
+        return _logits(self.head(self.dropout(final)), self.num_outputs)   # (batch,) or (batch, classes)
 
-    def contributions(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Gradient x input per word, (batch, time): d logit / d embedding . embedding, 0 at padding."""
+    def contributions(self, ids: torch.Tensor, lengths: torch.Tensor, target: torch.Tensor | None = None
+                      ) -> torch.Tensor:
+        """Gradient x input per word, (batch, time): d logit / d embedding . embedding, 0 at padding. With more
+        than one output, of the logit of class `target` (batch,) (default: the predicted class)."""
         ids, lengths = _check_ids(ids, lengths, self.vocab_size)
         was_training = self.training
         self.eval()
         with torch.enable_grad():
             x = self.embedding(ids).detach().requires_grad_(True)        # (batch, time, embed)
-            logits = self.forward_embedded(x, lengths)
+            logits = _class_logit(self.forward_embedded(x, lengths), target)   # (batch,)
             (grad,) = torch.autograd.grad(logits.sum(), x)                # (batch, time, embed)
         self.train(was_training)
         return (grad * x).sum(-1).detach() * padding_mask(lengths, ids.shape[1])   # (batch, time)
 
 
 def make_classifier(kind: str, vocab_size: int, *, embed_dim: int = 64, hidden_size: int = 64,
-                    pad_id: int = 0, dropout: float = 0.0) -> nn.Module:
-    """"bow" -> BagOfWordsClassifier; "gru" / "lstm" -> RNNClassifier; "bigru" / "bilstm" -> bidirectional."""
+                    pad_id: int = 0, dropout: float = 0.0, num_classes: int = 2) -> nn.Module:
+    """"bow" -> BagOfWordsClassifier; "gru" / "lstm" -> RNNClassifier; "bigru" / "bilstm" -> bidirectional.
+
+    num_classes: 2 gives one logit per text (sigmoid), more gives one logit per class (softmax)."""
     check_choice(kind, "kind", ["bow", "gru", "lstm", "bigru", "bilstm"])
+    check_int(num_classes, "num_classes", minimum=2)
+    outputs = 1 if num_classes == 2 else num_classes
     if kind == "bow":
-        return BagOfWordsClassifier(vocab_size)
+        return BagOfWordsClassifier(vocab_size, outputs)
     return RNNClassifier(vocab_size, embed_dim, hidden_size, cell=kind.removeprefix("bi"),
-                         bidirectional=kind.startswith("bi"), pad_id=pad_id, dropout=dropout)
+                         bidirectional=kind.startswith("bi"), pad_id=pad_id, dropout=dropout, num_outputs=outputs)
