@@ -12,6 +12,7 @@ from rnnlab.models.ctc import collapse
 
 COLLAPSE_CASES: list[tuple[list[int], int]] = [
     ([0, 4, 4, 0, 8, 8, 8, 0], 0),     # "_33_777_" style: repeats merge, blanks go
+    ([0, 4, 0, 5, 5, 0, 4], 0),        # a label may come back later (not "each label once")
     ([0, 4, 4, 0, 4, 0], 0),           # a blank between two equal labels keeps both
     ([2, 2, 2], 0),                    # no blank at all
     ([0, 0, 0], 0),                    # only blanks: the empty string
@@ -21,12 +22,20 @@ COLLAPSE_CASES: list[tuple[list[int], int]] = [
 
 
 def _hint(path: list[int], blank: int, got: list[int]) -> str:
+    if blank != 0 and got == collapse(path, 0):
+        return (f"you treated class 0 as the blank, but this path's blank is {blank}: compare with the `blank` "
+                f"argument, never a fixed 0")
     if any(s == blank for s in got):
         return "the blank is still in your output: drop it after merging repeats"
     if got == [s for s in path if s != blank]:
         return "you dropped the blanks but did not merge runs of the same label"
+    if got == list(dict.fromkeys(s for s in path if s != blank)) and got != collapse(path, blank) \
+            and len(got) < len(collapse([s for s in path if s != blank], blank)):
+        return ("you kept each label only once in the whole string: a label may come back later (\"3_3\" is "
+                "33); merge only runs of the same symbol that are next to each other")
     if got == collapse([s for s in path if s != blank], blank):
-        return "you dropped the blanks before merging repeats: a blank between two equal labels must keep both"
+        return ("you merged equal labels across a blank (by dropping the blanks before merging, or by not updating "
+                "`previous` at a blank): a blank between two equal labels must keep both (\"3_3\" is 33)")
     return "merge each run of equal symbols into one, then delete the blanks"
 
 

@@ -8,6 +8,7 @@ recurrent acoustic models (Graves, Mohamed & Hinton 2013).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,8 +79,14 @@ def stft_power(wave: torch.Tensor | np.ndarray, n_fft: int = 256, hop_length: in
 
 def log_mel(wave: torch.Tensor | np.ndarray, config: FeatureConfig | None = None) -> torch.Tensor:
     """Log-mel spectrogram log(mel energies + 1e-6): wave (samples,) or (batch, samples) at
-    config.sample_rate -> (frames, n_mels) or (batch, frames, n_mels)."""
+    config.sample_rate -> (frames, n_mels) or (batch, frames, n_mels). Raises ValueError for a `Waveform`
+    (from `rnnlab.data.audio.load_wav`) at another sample rate, saying how to resample it."""
     config = config or FeatureConfig()
+    rate = getattr(wave, "sample_rate", None)             # a Waveform from rnnlab.data.audio.load_wav knows its rate
+    if rate is not None and rate != config.sample_rate:
+        raise ValueError(f"the wave is sampled at {rate} Hz but the features are for {config.sample_rate} Hz: "
+                         f"resample it first, resample(wave, {rate}, {config.sample_rate}) from "
+                         f"rnnlab.data.features (or use rnnlab.experiments.speech.recognise(path), which does)")
     power = stft_power(wave, config.n_fft, config.hop_length)                  # (..., frames, n_freqs)
     bank = mel_filterbank(config.n_mels, config.n_fft, config.sample_rate, config.f_min, config.f_max)
     return torch.log(power @ bank.T + LOG_FLOOR)                               # (..., frames, n_mels)
@@ -97,15 +104,72 @@ def normalize_features(feats: torch.Tensor | np.ndarray) -> torch.Tensor:
 
 
 def resample(wave: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Band-limited resampling by the FFT (truncate or zero-pad the spectrum): (n,) -> (round(n * out / in),)."""
+    """Band-limited resampling by the FFT: (n,) float samples at `rate_in` Hz -> (round(n * out / in),) at
+    `rate_out` Hz, float32.
+
+    The spectrum is truncated (downsampling: everything above the new Nyquist frequency rate_out / 2 is
+    removed, so nothing aliases) or zero-padded (upsampling). The signal is padded with 0.1 s of zeros at
+    both ends first, so that the FFT's wrap-around does not leak the end of the clip into its start.
+    Raises ValueError for rates below 1 Hz or a wave that is not 1-D floats.
+    """
     check_array(wave, "wave", ndim=1, floating=True)
     rate_in = check_int(rate_in, "rate_in", minimum=1)
     rate_out = check_int(rate_out, "rate_out", minimum=1)
-    n_out = int(round(len(wave) * rate_out / rate_in))
-    spectrum = np.fft.rfft(wave.astype(np.float64))
+    if rate_in == rate_out:
+        return np.asarray(wave, dtype=np.float32).copy()
+    step = rate_in // math.gcd(rate_in, rate_out)           # a pad of k * step input samples is a whole number
+    pad = step * -(-(rate_in // 10) // step)                 # of output samples: no fractional shift
+    x = np.concatenate([np.zeros(pad), np.asarray(wave, dtype=np.float64), np.zeros(pad)])
+    n_out = int(round(len(x) * rate_out / rate_in))
+    spectrum = np.fft.rfft(x)
     keep = min(len(spectrum), n_out // 2 + 1)
-    out = np.fft.irfft(spectrum[:keep], n=n_out) * (n_out / len(wave))
-    return out.astype(np.float32)
+    out = np.fft.irfft(spectrum[:keep], n=n_out) * (n_out / len(x))
+    start = pad * rate_out // rate_in
+    return out[start:start + int(round(len(wave) * rate_out / rate_in))].astype(np.float32)
+
+
+def prepare_wave(samples: np.ndarray, sample_rate: int, config: FeatureConfig | None = None,
+                 peak: float = 0.7) -> tuple[np.ndarray, list[str]]:
+    """Bring any recording to what the model was trained on, saying each step: (samples,) or (samples,
+    channels) float in [-1, 1] at `sample_rate` -> ((samples',) float32 at config.sample_rate, steps in words).
+
+    Steps: channels averaged into one (mono); resampled to config.sample_rate (`resample`); scaled to a peak of
+    `peak` (the real test strings' level; the features are normalised per utterance anyway). Raises
+    ValueError for a silent recording (peak below 1e-4: nothing to recognise), one shorter than 0.1 s, or one
+    with NaN or infinite samples; clipping (1% of samples at full scale) is reported as a step, not refused.
+    """
+    config = config or FeatureConfig()
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim not in (1, 2) or x.size == 0:
+        raise ValueError(f"samples must be (samples,) or (samples, channels) and not empty, got shape {x.shape}")
+    if not np.isfinite(x).all():
+        raise ValueError("the recording has NaN or infinite samples; it is damaged")
+    sample_rate = check_int(sample_rate, "sample_rate", minimum=1)
+    steps = []
+    if x.ndim == 2 and x.shape[1] > 1:
+        steps.append(f"averaged its {x.shape[1]} channels into one (mono)")
+    x = x.mean(axis=1) if x.ndim == 2 else x
+    seconds = len(x) / sample_rate
+    if seconds < 0.1:
+        raise ValueError(f"the recording lasts {seconds * 1000:.0f} ms; a spoken digit needs at least 0.1 s")
+    full = np.abs(x).max()
+    if full < 1e-4:
+        raise ValueError(f"the recording is silent (its loudest sample is {full:.1e} of full scale): check the "
+                         f"microphone and record again")
+    if np.mean(np.abs(x) >= 0.999) > 0.01:
+        steps.append(f"note: {np.mean(np.abs(x) >= 0.999):.1%} of the samples are at full scale (clipped: "
+                     f"recorded too loud), which distorts the sound")
+    if sample_rate != config.sample_rate:
+        x = resample(x.astype(np.float32), sample_rate, config.sample_rate).astype(np.float64)
+        what = "down" if sample_rate > config.sample_rate else "up"
+        steps.append(f"resampled from {sample_rate} Hz to the model's {config.sample_rate} Hz ({what}sampled"
+                     + (f"; everything above {config.sample_rate // 2} Hz removed" if what == "down" else
+                        f"; the file has no sound above {sample_rate // 2} Hz, the model's features go to "
+                        f"{config.f_max:.0f} Hz") + ")")
+    else:
+        steps.append(f"kept its sample rate ({sample_rate} Hz, the model's)")
+    steps.append(f"scaled to a peak of {peak} (was {full:.3g} of full scale)")
+    return (x / np.abs(x).max() * peak).astype(np.float32), steps
 
 
 def mu_law_encode(wave: np.ndarray, mu: int = 255) -> np.ndarray:

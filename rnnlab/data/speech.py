@@ -167,3 +167,80 @@ def add_noise(wave: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
     power = float(np.mean(wave[loud] ** 2)) if loud.any() else 1e-6
     noise = np.random.default_rng(seed).standard_normal(len(wave)).astype(np.float32)
     return wave + noise * np.float32(np.sqrt(power / 10 ** (snr_db / 10)))
+
+
+@dataclass
+class LabelledClips:
+    """Your own labelled recordings as a data set the training loop reads like the synthetic one."""
+
+    feats: list[torch.Tensor]     # what the model reads: normalised log-mel, each (frames, n_mels) float32
+    labels: list[list[int]]       # the digits 0-9 said in each clip
+    paths: list[str]              # the WAV file of each clip
+    steps: list[list[str]]        # what was done to each file (mono, resampling, level), in words
+
+    def __len__(self) -> int:
+        return len(self.feats)
+
+
+def label_from_name(path: str | Path) -> list[int]:
+    """The digits a clip's file name says: '6685.wav', '6685_take2.wav', '6685-anna.wav' -> [6, 6, 8, 5].
+
+    Raises ValueError naming the file when its name does not start with the digits said (rename it, or give
+    the labels in a labels.csv: see `load_labelled_clips`)."""
+    stem = Path(path).stem
+    head = stem.replace("-", "_").split("_")[0].replace(" ", "")
+    if not head or not head.isdigit() or not head.isascii():
+        raise ValueError(f"{Path(path).name}: the file name must start with the digits said, e.g. "
+                         f"'6685.wav' or '6685_take2.wav' (or list the labels in labels.csv: file,digits)")
+    return [int(c) for c in head]
+
+
+def load_labelled_clips(folder: str | Path, config: FeatureConfig | None = None) -> LabelledClips:
+    """Every WAV file of `folder` (any sample rate, channels and bit depth `rnnlab.data.audio.read_wav` reads)
+    as features at the model's rate (`prepare_wave`, then `speech_features`), with its digits.
+
+    The digits come from `folder/labels.csv` when it exists (lines `file.wav,6685`; a header line
+    `file,digits` is allowed), else from each file name (`label_from_name`). Raises FileNotFoundError for a
+    missing folder, ValueError naming the file (and the line of labels.csv) for an unreadable WAV, a label
+    that is not digits, a file listed but missing, or a folder with no WAV file.
+    """
+    from rnnlab.data.audio import read_wav
+    from rnnlab.data.features import prepare_wave, speech_features
+
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder at {folder}")
+    config = config or feature_config()
+    table = folder / "labels.csv"
+    if table.is_file():
+        wanted: dict[str, list[int]] = {}
+        for number, line in enumerate(table.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            if not line.strip() or (number == 1 and line.lower().startswith("file")):
+                continue
+            name, _, digits = line.partition(",")
+            digits = digits.strip().replace(" ", "")
+            if not digits.isdigit() or not digits.isascii():
+                raise ValueError(f"{table}, line {number}: expected 'file.wav,digits' (e.g. 6685.wav,6685), "
+                                 f"got {line!r}")
+            if not (folder / name.strip()).is_file():
+                raise ValueError(f"{table}, line {number}: {name.strip()} is not in {folder}")
+            wanted[name.strip()] = [int(c) for c in digits]
+        files = [(folder / name, digits) for name, digits in wanted.items()]
+    else:
+        files = [(path, label_from_name(path)) for path in sorted(folder.iterdir())
+                 if path.suffix.lower() == ".wav"]
+    if not files:
+        raise ValueError(f"{folder} has no .wav file; put your recordings there, named by what they say "
+                         f"(6685.wav)")
+    clips = LabelledClips([], [], [], [])
+    for path, digits in files:
+        try:
+            recording = read_wav(path)
+            wave, steps = prepare_wave(recording.samples, recording.sample_rate, config)
+        except ValueError as err:
+            raise ValueError(f"{path.name}: {err}") from err
+        clips.feats.append(speech_features(wave, config))
+        clips.labels.append(digits)
+        clips.paths.append(str(path))
+        clips.steps.append([f"read {recording.describe()}", *steps])
+    return clips

@@ -8,13 +8,22 @@ The pieces a notebook shows are public here: `speech_batch` (one augmented train
 (the CTC loss with its input and target lengths) and `check_alignable` (rejects settings that leave a clip
 fewer output frames than CTC needs). `load_shipped_model` loads the model trained with this recipe by
 `python -m tools.train_speech_model` (its weights and record ship in rnnlab/data/files/speech_model/).
+
+Your own recording: `recognise(path)` returns the digits said in a WAV file (any sample rate, channel count
+and the usual bit depths), and `transcribe(path)` also says what was done to the file; from a terminal:
+
+    python -m rnnlab.experiments.speech FILE.wav [--beam 8]
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import math
 import random
+import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,12 +33,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnlab.data.features import normalize_features, speech_features
+from rnnlab.data.audio import read_wav
+from rnnlab.data.features import FeatureConfig, normalize_features, prepare_wave, speech_features
 from rnnlab.data.speech import feature_config, load_speech_digits, real_digit_strings
 from rnnlab.experiments.registry import Result, TrainingBlock, experiment
-from rnnlab.metrics.edit_distance import digit_error_rate, error_rate_interval
+from rnnlab.metrics.edit_distance import digit_error_rate, error_rate_by_recording_interval, error_rate_interval
 from rnnlab.models.ctc import (
     BLANK,
+    NUM_CLASSES,
     AcousticConfig,
     CTCAcousticModel,
     decode,
@@ -43,6 +54,15 @@ from rnnlab.utils import seed_everything
 from rnnlab.validate import check_float, check_int
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+# `python -m rnnlab.experiments.speech FILE.wav`: the package imports this module before runpy runs it as
+# __main__; runpy's warning about that is harmless here (the __main__ copy only calls `main`, below).
+warnings.filterwarnings("ignore", message=r"'rnnlab\.experiments\.speech' found in sys\.modules",
+                        category=RuntimeWarning)
+if __name__ == "__main__":                      # the copy runpy runs: use the imported module's `main`
+    from rnnlab.experiments.speech import main as _main
+
+    sys.exit(_main())
 
 
 @dataclass(kw_only=True)
@@ -197,17 +217,96 @@ def speech_loss(model: nn.Module, batch: Batch) -> torch.Tensor:
                                   target_lengths.cpu(), blank=BLANK)      # ctc_loss wants (time', batch, 11)
 
 
+@dataclass
+class SpeechResult(Result):
+    """What `run_speech` returns: `metrics` (the numbers the command line prints as JSON), the trained
+    `model`, its `history`, and the data and outputs a notebook looks at (fields below, no string keys)."""
+
+    test_features: list[torch.Tensor] = field(default_factory=list)  # held-out clips, each (frames, n_mels)
+    test_labels: list[list[int]] = field(default_factory=list)       # their digits
+    test_voices: list[str] = field(default_factory=list)             # their voices ("accent+variant", ...)
+    test_log_probs: list[torch.Tensor] = field(default_factory=list)  # model output, each (frames', 11)
+    test_hypotheses: list[list[int]] = field(default_factory=list)   # greedy decoding of each clip
+    real_waves: list[np.ndarray] = field(default_factory=list)       # real strings as audio (samples,) at 8 kHz
+    real_features: list[torch.Tensor] = field(default_factory=list)  # their features, each (frames, n_mels)
+    real_labels: list[list[int]] = field(default_factory=list)       # their digits (one recording per digit)
+    real_log_probs: list[torch.Tensor] = field(default_factory=list)  # model output, each (frames', 11)
+    real_hypotheses: list[list[int]] = field(default_factory=list)   # greedy decoding
+    real_hypotheses_beam: list[list[int]] = field(default_factory=list)  # prefix beam search (config.beam_width)
+    feature_config: FeatureConfig | None = None                      # how the features were computed
+    train_features: list[torch.Tensor] = field(default_factory=list)  # training clips, normalised
+    train_labels: list[list[int]] = field(default_factory=list)      # their digits
+
+
+def check_model_contract(model: nn.Module, feats: Sequence[torch.Tensor], option: str = "model") -> None:
+    """Refuse a model that `run_speech` would train silently wrong, before any training step.
+
+    The contract: `model(x: (batch, time, n_mels), lengths: (batch,)) -> (log_probs: (batch, time', 11),
+    lengths': (batch,))`. Checked on the clips `feats` (at least two, of different lengths) in eval mode:
+    - the output is a pair, log_probs of shape (batch, time', 11) with time' >= every length';
+    - log_probs are log-probabilities: every frame's exp() sums to 1 (a head without log_softmax gives raw
+      scores, and CTC then trains on a meaningless number, even a negative "loss");
+    - the examples of a batch stay apart: the longest clip alone gives the same outputs as in the batch (a
+      recurrent layer left at batch_first=False reads (batch, time, n_mels) as (time, batch, n_mels) and mixes
+      the examples at every step).
+    Raises TypeError or ValueError naming `option` and what to change.
+    """
+    device = next(model.parameters()).device
+    x, lengths = pad_features(list(feats))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(x.to(device), lengths)
+            longest = int(lengths.argmax())
+            alone = model(x[longest:longest + 1, :int(lengths[longest])].to(device), lengths[longest:longest + 1])
+    finally:
+        model.train(was_training)
+    if not (isinstance(out, tuple | list) and len(out) == 2):
+        raise TypeError(f"{option} must return (log_probs, lengths), got {type(out).__name__}; end forward() with "
+                        f"`return log_probs, out_lengths`")
+    log_probs, out_lengths = out
+    if not isinstance(log_probs, torch.Tensor) or log_probs.ndim != 3 or log_probs.shape[0] != len(feats) \
+            or log_probs.shape[2] != NUM_CLASSES:
+        shape = tuple(log_probs.shape) if isinstance(log_probs, torch.Tensor) else type(log_probs).__name__
+        raise ValueError(f"{option} must return log_probs of shape (batch={len(feats)}, time', {NUM_CLASSES}) for "
+                         f"x of shape {tuple(x.shape)} (batch first), got {shape}")
+    out_lengths = torch.as_tensor(out_lengths).cpu()
+    if out_lengths.shape != (len(feats),) or int(out_lengths.max()) > log_probs.shape[1] or int(out_lengths.min()) < 1:
+        raise ValueError(f"{option} returned lengths {out_lengths.tolist()} for outputs of {log_probs.shape[1]} "
+                         f"frames: give each example's number of real output frames (1..time')")
+    sums = log_probs.float().exp().sum(-1)                                      # (batch, time')
+    mask = torch.arange(log_probs.shape[1])[None, :] < out_lengths[:, None]
+    frame_sums = sums.cpu()[mask]
+    worst = float(frame_sums[(frame_sums - 1).abs().argmax()])
+    if not torch.isfinite(log_probs.cpu()[mask]).all() or not math.isclose(worst, 1.0, abs_tol=1e-3):
+        raise ValueError(f"{option} must return log-probabilities (log_softmax over the {NUM_CLASSES} classes), "
+                         f"but exp() of a frame sums to {worst:.3g}, "
+                         f"not 1: end forward() with `.log_softmax(-1)` (CTC on raw scores trains on a "
+                         f"meaningless number)")
+    n = int(out_lengths[longest])
+    a, b = alone[0][0, :n].float().cpu(), log_probs[longest, :n].float().cpu()
+    if a.shape != b.shape or not torch.allclose(a, b, atol=1e-3, rtol=1e-3):
+        diff = float((a - b).abs().max()) if a.shape == b.shape else math.inf
+        raise ValueError(f"{option} mixes the examples of a batch: clip {longest} alone gives other outputs than "
+                         f"in a batch of {len(feats)} (largest difference {diff:.3g}). The input is batch first, "
+                         f"(batch, time, n_mels): build recurrent layers with batch_first=True (nn.GRU(..., "
+                         f"batch_first=True)), or transpose to (time, batch, n_mels) before them and back after")
+
+
 @experiment("speech", SpeechConfig, help="spoken digit strings -> bidirectional GRU/LSTM with CTC (metrics: "
             "digit_error_rate on held-out synthetic voices, real_digit_error_rate on real recordings)")
 def run_speech(config: SpeechConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
-               device: torch.device | str | None = None) -> Result:
+               device: torch.device | str | None = None) -> SpeechResult:
     """Train a CTC acoustic model on the synthetic training voices and test it on held-out voices and on real
     recordings.
 
     model: None builds `CTCAcousticModel` from the config; else any nn.Module with the same contract,
     `forward(x: (batch, time, n_mels), lengths: (batch,)) -> (log_probs: (batch, time', 11), lengths')`.
     callbacks: extra rnnlab.train callbacks (e.g. rnnlab.viz.live.LivePlot). device: where the model and the
-    batches go (CPU by default). Raises ValueError when `subsample` leaves a clip too few frames for CTC.
+    batches go (CPU by default). Raises ValueError when `subsample` leaves a clip too few frames for CTC,
+    and (`check_model_contract`) for a model whose outputs are not log-probabilities or that mixes the examples
+    of a batch. Returns a `SpeechResult`.
     """
     seed_everything(config.seed)
     device = torch.device(device or "cpu")
@@ -229,6 +328,8 @@ def run_speech(config: SpeechConfig, model: nn.Module | None = None, callbacks: 
                      "real": [len(f) for f in real_x]},
                     {"training": train_set.labels, "held-out": test_set.labels, "real": real_labels}, subsample)
     model = model.to(device)
+    order = sorted(range(len(test_x)), key=lambda k: -len(test_x[k]))
+    check_model_contract(model, [test_x[order[0]], test_x[order[len(order) // 2]], test_x[order[-1]]])
 
     def batch() -> Batch:
         return speech_batch(train_x, train_set.labels, rng, batch_size=config.batch_size,
@@ -254,27 +355,30 @@ def run_speech(config: SpeechConfig, model: nn.Module | None = None, callbacks: 
         "n_real": len(real_labels),
         "steps": history.steps[-1],
     }
-    real_hyp, real_beam = real["hypotheses"], real["hypotheses_beam"]
-    extras = {"test_features": test_x, "test_labels": test_set.labels, "test_voices": test_set.voices,
-              "test_log_probs": test_lp, "test_hypotheses": test_hyp, "real_waves": real_waves,
-              "real_features": real_x, "real_labels": real_labels, "real_log_probs": real_lp,
-              "real_hypotheses": real_hyp, "real_hypotheses_beam": real_beam, "feature_config": fconfig,
-              "train_features": train_x, "train_labels": train_set.labels}
-    return Result(metrics=metrics, config=config, model=model, history=history, extras=extras)
+    return SpeechResult(metrics=metrics, config=config, model=model, history=history,
+                        test_features=test_x, test_labels=test_set.labels, test_voices=test_set.voices,
+                        test_log_probs=test_lp, test_hypotheses=test_hyp, real_waves=real_waves,
+                        real_features=real_x, real_labels=real_labels, real_log_probs=real_lp,
+                        real_hypotheses=real["hypotheses"], real_hypotheses_beam=real["hypotheses_beam"],
+                        feature_config=fconfig, train_features=train_x, train_labels=train_set.labels)
 
 
 def real_speech_metrics(log_probs: Sequence[torch.Tensor], labels: Sequence[list[int]], beam_width: int = 8,
                         seed: int = 0) -> dict:
     """Digit error rates on the real strings from their per-frame log-probabilities [(frames_i', 11)]:
     greedy and prefix beam search (`beam_width`), each with its 95% bootstrap interval over the strings
-    (`error_rate_interval`, resampling seeded by `seed`). Returns the `real_digit_error_rate*` metrics
+    (`error_rate_interval`, resampling seeded by `seed`: `_low`, `_high`), and the interval that resamples the
+    ten recordings instead (`error_rate_by_recording_interval`: `_rec_low`, `_rec_high`; the strings reuse
+    one recording per digit, so this is the honest one). Returns the `real_digit_error_rate*` metrics
     (fractions) and the decoded digit lists (`hypotheses`, `hypotheses_beam`)."""
     greedy, beam = decode(list(log_probs)), decode(list(log_probs), beam_width)
     out: dict = {"hypotheses": greedy, "hypotheses_beam": beam}
     for suffix, hyp in (("", greedy), ("_beam", beam)):
         low, high = error_rate_interval(hyp, labels, seed=seed)
+        rec_low, rec_high = error_rate_by_recording_interval(hyp, labels, seed=seed)
         out |= {f"real_digit_error_rate{suffix}": digit_error_rate(hyp, labels),
-                f"real_digit_error_rate{suffix}_low": low, f"real_digit_error_rate{suffix}_high": high}
+                f"real_digit_error_rate{suffix}_low": low, f"real_digit_error_rate{suffix}_high": high,
+                f"real_digit_error_rate{suffix}_rec_low": rec_low, f"real_digit_error_rate{suffix}_rec_high": rec_high}
     return out
 
 
@@ -320,3 +424,71 @@ def make_real_batches(feats: Sequence[torch.Tensor], labels: Sequence[list[int]]
     """A batch factory over a few real strings (for fine-tuning, notebook 09 exercise 5), without augmentation."""
     rng = random.Random(seed)
     return lambda: speech_batch(feats, labels, rng, batch_size=batch_size)
+
+
+@dataclass
+class Transcript:
+    """What `transcribe` heard in a WAV file, and how it got there."""
+
+    digits: str                   # the recognised digits, e.g. "6685" ("" when none)
+    steps: list[str]              # what was done to the file, in words (read, mono, resampled, scaled...)
+    wave: np.ndarray              # the audio the model heard: (samples,) float32 at feature_config's rate
+    features: torch.Tensor        # what the model read: (frames, n_mels) normalised log-mel
+    log_probs: torch.Tensor       # what it emitted: (frames', 11) log-probabilities (class 0: blank)
+
+
+def transcribe(path: str | Path, model: nn.Module | None = None, beam_width: int = 1) -> Transcript:
+    """Recognise the digits said in a WAV file, step by step: read it (`read_wav`: 8/16/24/32-bit PCM or
+    32/64-bit float, any channel count), average the channels, resample to the model's 8 kHz, scale, compute
+    the features, run the model (default: the shipped one) and decode (greedy, or prefix beam search when
+    beam_width > 1). Returns a `Transcript` whose `steps` say what was done to the file.
+
+    Raises FileNotFoundError for a missing file, ValueError naming the file for one that is not a readable
+    WAV, is silent, or is shorter than 0.1 s.
+    """
+    recording = read_wav(path)
+    fconfig = feature_config()
+    try:
+        wave, steps = prepare_wave(recording.samples, recording.sample_rate, fconfig)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from err
+    if model is None:
+        model, _ = load_shipped_model()
+    feats = speech_features(wave, fconfig)                                       # (frames, n_mels)
+    log_probs = predict_log_probs(model, [feats])[0]                             # (frames', 11)
+    digits = decode([log_probs], beam_width)[0]
+    steps = [f"read {recording.path}: {recording.describe()}", *steps,
+             f"computed {len(feats)} log-mel frames ({fconfig.n_mels} bands, every {fconfig.hop_length} samples)",
+             f"decoded {len(log_probs)} output frames " + ("greedily" if beam_width == 1 else
+                                                           f"with prefix beam search (width {beam_width})")]
+    return Transcript("".join(map(str, digits)), steps, wave, feats, log_probs)
+
+
+def recognise(path: str | Path, model: nn.Module | None = None, beam_width: int = 1) -> str:
+    """The digits said in a WAV file, as a string ("6685"; "" when none): `transcribe(path).digits`."""
+    return transcribe(path, model, beam_width).digits
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m rnnlab.experiments.speech FILE.wav [FILE.wav ...] [--beam N]`: print the digits and what was
+    done to each file. Every error is one line naming the file; exit status 2 when a file failed."""
+    parser = argparse.ArgumentParser(prog="python -m rnnlab.experiments.speech",
+                                     description="Recognise the digits said in WAV files with the shipped model.")
+    parser.add_argument("files", nargs="+", metavar="FILE.wav", help="recordings (any sample rate and channels)")
+    parser.add_argument("--beam", type=int, default=1, help="prefix beam search width (1: greedy)")
+    args = parser.parse_args(argv)
+    if args.beam < 1:
+        parser.error(f"--beam must be at least 1, got {args.beam}")
+    status = 0
+    for name in args.files:
+        try:
+            result = transcribe(name, beam_width=args.beam)
+        except (OSError, ValueError) as err:
+            print(f"error: {name}: {err}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"{name}: {result.digits or '(no digits)'}")
+        for step in result.steps:
+            print(f"  - {step}")
+    return status
+
