@@ -111,25 +111,25 @@ def test_06_ex2_a_gru_instead_of_the_lstm():
 
 def test_06_ex3_train_without_carrying_the_state_score_with_it():
     result = run_charlm(CharLMConfig(carry_state=False, **TINY_06))
-    held = batchify(result.extras["held_out_ids"], 2)                       # (2, n)
+    held = batchify(result.held_out_ids, 2)                       # (2, n)
     carried = bits_per_char(stream_logits(result.model, held, chunk=8), held[:, 1:])
     assert carried > 0 and not result.config.carry_state
 
 
 def test_06_ex4_cell_state_units():
     result = run_charlm(CharLMConfig(**TINY_06))
-    c = hidden_activations(result.model, encode_text(result.extras["vocab"], "Anna\nBob\n"), "c")
+    c = hidden_activations(result.model, encode_text(result.vocab, "Anna\nBob\n"), "c")
     assert c.shape == (9, 8)
 
 
 def test_06_ex5_higher_order_ngrams():
     """Exercise 5 as worded: the names run's own split and vocabulary (not Shakespeare's train_ids and V)."""
     names_run = run_charlm(CharLMConfig(**{**TINY_06, "max_chars": 3000}))
-    names_vocab = names_run.extras["vocab"]
-    bpc = {n: CharNGram(names_run.extras["train_ids"], len(names_vocab), order=n).bits_per_char(
-        names_run.extras["held_out_ids"]) for n in (2, 3, 4, 5, 6)}
+    names_vocab = names_run.vocab
+    bpc = {n: CharNGram(names_run.train_ids, len(names_vocab), order=n).bits_per_char(
+        names_run.held_out_ids) for n in (2, 3, 4, 5, 6)}
     assert all(np.isfinite(v) and 0 < v < np.log2(len(names_vocab)) for v in bpc.values())
-    sample = decode_ids(names_vocab, CharNGram(names_run.extras["train_ids"], len(names_vocab), order=3).sample(
+    sample = decode_ids(names_vocab, CharNGram(names_run.train_ids, len(names_vocab), order=3).sample(
         encode_text(names_vocab, "\n").tolist(), 400, seed=0))
     assert len(sample) == 400 and len(sample.split()) > 10   # newlines end names: many names in 400 characters
 
@@ -144,6 +144,6 @@ def test_exercise_texts_use_what_these_tests_run(exercise):
     text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     needed = {"05": ["model=", "contrast_examples", "max_len=40", "make_classifier(\"lstm\""],
               "06": ["carry_state=False", "--cell gru", "which=\"c\"", "CharNGram",
-                     "names_run.extras[\"train_ids\"]"]}[exercise]
+                     "names_run.train_ids", "--text-file"]}[exercise]
     for word in needed:
         assert word in text, f"notebook {exercise}'s text should mention {word}"

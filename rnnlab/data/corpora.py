@@ -15,12 +15,19 @@ Sources and licences
 Char-level modelling follows Karpathy's char-rnn (2015) and "Visualizing and understanding recurrent
 networks" (Karpathy, Johnson & Fei-Fei 2015); the stateful batches implement truncated backpropagation
 through time (Williams & Peng 1990), as in notebook 02.
+
+Your own text: `load_text_file(path)` reads a plain-text file (UTF-8 or a byte-order-marked encoding, `~`
+expanded; `rnnlab.data.reading.read_text`) and refuses what a language model cannot learn from (an empty or
+binary file) with a message naming the option the path was given under. An example ships in
+`rnnlab/data/files/examples/alice_ch1-4.txt` (`EXAMPLE_TEXT`: the first four chapters of Lewis Carroll's
+*Alice's Adventures in Wonderland*, 1865, public domain).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import math
 import random
 import re
 from collections.abc import Iterator
@@ -33,6 +40,7 @@ from rnnlab.data.vocab import UNK, Vocab, tokenize_chars
 from rnnlab.validate import check_array, check_choice, check_float, check_int
 
 FILES = Path(__file__).parent / "files" / "shakespeare"
+EXAMPLE_TEXT = Path(__file__).parent / "files" / "examples" / "alice_ch1-4.txt"  # public domain, 46,887 characters
 SHAKESPEARE_FILE = FILES / "shakespeare.txt"
 SHAKESPEARE_PLAYS = ("tragedies/macbeth.md", "comedies/a-midsummer-night-s-dream.md",
                      "romances/the-tempest.md", "roman/julius-caesar.md")
@@ -119,6 +127,50 @@ def load_corpus(name: str) -> str:
     names = load_names("all")
     random.Random(NAMES_SHUFFLE_SEED).shuffle(names)
     return "\n".join(names) + "\n"
+
+
+def load_text_file(path: str | Path, *, encoding: str | None = None, option: str = "--text-file") -> str:
+    """The text of a plain-text file of your own, for a character-level model.
+
+    path: the file (`~` and $VARS expanded). encoding: None (a byte-order mark, else strict UTF-8) or a codec
+    name such as 'cp1252'. option: the name the path was given under ("--text-file" on the command line,
+    "text_file" in a config); every message names it. Line endings become "\\n".
+    Raises FileNotFoundError / IsADirectoryError (no such file, a folder), ValueError: not decodable (the byte,
+    its line and the encoding to pass: see rnnlab.data.reading.read_text), a binary file (NUL bytes, or
+    mostly control characters: a .docx, .pdf or .zip saved under a .txt name), an empty file or one of blanks
+    only.
+    """
+    from rnnlab.data.reading import read_text
+
+    text = read_text(path, encoding=encoding, option=option)
+    if not text.strip():
+        raise ValueError(f"{option}: the file {str(path)!r} is empty (or only blanks): give a plain-text file with "
+                         "the text to learn from (a few thousand characters at least)")
+    control = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\t\f\v")
+    if control > 0.01 * len(text):
+        raise ValueError(f"{option}: {str(path)!r} does not look like plain text ({control:,} of its {len(text):,} "
+                         "characters are control codes): a word-processor, PDF or archive file? Save it as plain "
+                         "text (.txt, UTF-8) first")
+    return text
+
+
+def check_text_length(n_chars: int, *, batch_size: int, seq_len: int, held_out_fraction: float,
+                      eval_streams: int, what: str = "the text") -> None:
+    """Refuse a text too short to train on with these settings, naming the options to change.
+
+    Training needs batch_size streams of at least seq_len + 1 characters; the held-out tail needs eval_streams
+    streams of at least 2. Raises ValueError saying how many characters are needed and which of
+    --seq-len / --batch-size / --held-out-fraction / --eval-streams to lower.
+    """
+    n_held = int(round(n_chars * held_out_fraction))
+    need_train = batch_size * (seq_len + 1)
+    need = max(math.ceil(need_train / (1 - held_out_fraction)) + 1,
+               math.ceil(2 * eval_streams / held_out_fraction) + 1)
+    if n_chars - n_held < need_train or n_held < 2 * eval_streams:
+        raise ValueError(f"{what} has {n_chars:,} characters, too few for batch_size (--batch-size) {batch_size} "
+                         f"x seq_len (--seq-len) {seq_len} with held_out_fraction (--held-out-fraction) "
+                         f"{held_out_fraction} and eval_streams (--eval-streams) {eval_streams}: these need at "
+                         f"least {need:,}; use a longer text or lower --seq-len / --batch-size")
 
 
 def build_char_vocab(text: str) -> Vocab:

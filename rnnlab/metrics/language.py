@@ -107,3 +107,24 @@ def unit_correlations(activations: np.ndarray, feature: np.ndarray) -> np.ndarra
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (a * f[:, None]).sum(axis=0) / denom
     return np.where(denom > 0, r, 0.0)
+
+
+WORD_PUNCTUATION = ".,;:!?'-\"()[]_"  # stripped from the ends of each word before it is looked up
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a text: split on whitespace, lower case, punctuation (WORD_PUNCTUATION) stripped from their
+    ends, empty pieces dropped. `"Sleep, sleep!"` -> ['sleep', 'sleep']."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    words = [w.strip(WORD_PUNCTUATION).lower() for w in text.split()]
+    return [w for w in words if w]
+
+
+def real_word_share(generated: str, known_words: set[str] | frozenset[str]) -> float:
+    """Share of the words of `generated` (`words_of`) that are in `known_words` (e.g. the training text's words):
+    how word-like a sample spells, in [0, 1]. Raises ValueError when `generated` has no word (nothing to score)."""
+    words = words_of(generated)
+    if not words:
+        raise ValueError("the generated text has no words to score (only blanks or punctuation)")
+    return float(np.mean([w in known_words for w in words]))
