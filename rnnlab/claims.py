@@ -56,7 +56,8 @@ class Claim:
 
     def describe(self, unit: str = "") -> str:
         mark = "✅" if self.holds else "❌"
-        ratio = f", {self.ratio:.3g}x" if math.isfinite(self.ratio) and self.ratio > 0 else ""
+        close = math.isfinite(self.ratio) and abs(self.ratio - 1) < 0.01  # "1x" would hide the margin
+        ratio = f", {self.ratio:.{5 if close else 3}g}x" if math.isfinite(self.ratio) and self.ratio > 0 else ""
         return (f"{mark} {self.statement}: measured {self.value:.4g}{unit}, needs {self.relation} "
                 f"{self.threshold:.4g}{unit} (margin {self.margin:.3g}{unit}{ratio})")
 
@@ -109,7 +110,11 @@ def measure(name: str, value: float, *, unit: str = "", digits: int = 3) -> None
         print(text + "; no other seed measured yet (run make claims)")
         return
     low, high = min(others.values()), max(others.values())
-    where = "below" if value < low else "above" if value > high else "inside"
+    shown = f"{value:.{digits}g}"
+    if shown in (f"{low:.{digits}g}", f"{high:.{digits}g}"):
+        where = "at the edge of"  # equal at the digits printed: "below" would contradict the numbers shown
+    else:
+        where = "below" if value < low else "above" if value > high else "inside"
     print(f"{text}; {_describe_range(others, unit, digits)}: this run is {where} that range")
 
 

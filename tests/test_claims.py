@@ -81,6 +81,8 @@ def test_measure_shows_this_run_beside_the_other_seeds_and_says_where(committed,
                    "this run is below that range\n")
     measure("05 BoW accuracy", 0.795)
     assert "this run is inside that range" in capsys.readouterr().out
+    measure("05 BoW accuracy", 0.7899)  # prints as 0.79, the low end: not "below"
+    assert "0.79 on this run" in (out := capsys.readouterr().out) and "at the edge of that range" in out
     monkeypatch.setenv("RNNLAB_SEED", "12")  # on seed 12 the others are 0, 11 and 13
     assert other_seeds("05 BoW accuracy") == {0: 0.779, 11: 0.79, 13: 0.795}
     measure("never measured", 1.0)
@@ -112,3 +114,8 @@ def test_word_is_chosen_by_the_comparison():
     assert word(1.0, 2.0, "grew", "shrank") == "shrank"
     assert word(1.0, 1.04, "grew", "shrank", "did not change", rtol=0.05) == "did not change"
     assert word(1.0, 1.06, "grew", "shrank", "did not change", rtol=0.05) == "shrank"
+
+
+def test_a_ratio_close_to_one_keeps_its_digits(capsys):
+    claim("close", 1.0, ">", 0.9965)
+    assert "1.0035x" in capsys.readouterr().out
