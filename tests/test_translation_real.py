@@ -43,7 +43,7 @@ def test_tokenize_text_splits_elision_and_is_idempotent():
 
 def test_ui_split_is_held_out_and_seeded():
     train, test = ui_pairs(n_test=300, seed=0)
-    assert len(test) == 300 and len(train) == 2189
+    assert len(test) == 300 and len(train) == 2179  # 1-12 tokens ("…" counts as 3: "...")
     assert not {s for s, _ in train} & {s for s, _ in test}
     assert ui_pairs(n_test=300, seed=1)[1] != test
     assert all(1 <= len(s.split()) <= 12 and 1 <= len(t.split()) <= 12 for s, t in train + test)

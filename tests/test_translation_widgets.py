@@ -58,7 +58,7 @@ def test_command_line_runner():
 
 
 def test_explain_translation_good_and_bad_input(trained):
-    model, data = trained.model, trained.extras["data"]
+    model, data = trained.model, trained.data
     info = explain_translation(model, data, "the black cat eats the dog")
     assert info["ok"] and info["unknown"] == [] and isinstance(info["translation"], str)
     assert info["weights"].shape == (len(info["output_tokens"]), 6)
@@ -74,7 +74,7 @@ def test_explain_translation_good_and_bad_input(trained):
 
 
 def test_widget_reacts(trained, capsys):
-    widget = make_translation_widget(trained.model, trained.extras["data"], ["the black cat eats the dog"])
+    widget = make_translation_widget(trained.model, trained.data, ["the black cat eats the dog"])
     text, pick, method, width, out = widget.children
     assert width.disabled  # greedy: no beam width
     method.value = "beam"
@@ -88,11 +88,11 @@ def test_widget_reacts(trained, capsys):
 
 def test_translate_texts_and_no_attention_widget():
     r = run_translate(TranslateConfig(task="dates", attention=False, **TINY))
-    hyps, _ = translate_texts(r.model, r.extras["data"], ["1 May 2020", "2/3/2001"], method="beam", beam_width=2)
+    hyps, _ = translate_texts(r.model, r.data, ["1 May 2020", "2/3/2001"], method="beam", beam_width=2)
     assert len(hyps) == 2
-    assert explain_translation(r.model, r.extras["data"], "1 May 2020")["weights"] is None
+    assert explain_translation(r.model, r.data, "1 May 2020")["weights"] is None
     with pytest.raises(TypeError, match="list of texts"):
-        translate_texts(r.model, r.extras["data"], "1 May 2020")
+        translate_texts(r.model, r.data, "1 May 2020")
 
 
 def test_plots():
@@ -129,7 +129,7 @@ def test_attention_check(monkeypatch, capsys):
     monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
     assert check_additive_attention(_solution)
     assert not check_additive_attention(_no_mask)
-    assert "weights" in capsys.readouterr().out
+    assert "no padding mask" in capsys.readouterr().out
     assert not check_additive_attention(_stub)
     assert "not done yet" in capsys.readouterr().out
     assert not check_additive_attention(lambda *a: a[0])

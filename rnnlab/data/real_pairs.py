@@ -21,6 +21,7 @@ import random
 import re
 from pathlib import Path
 
+from rnnlab.data.vocab import normalise_text
 from rnnlab.validate import check_int
 
 FILES = Path(__file__).parent / "files" / "jupyterlab_fr"
@@ -31,11 +32,13 @@ _TOKEN = re.compile(r"[^\W\d_]+'|\w+|[^\w\s]")
 def tokenize_text(text: str) -> list[str]:
     """Lower-case words, numbers and punctuation marks; 'l'extension' -> ["l'", 'extension'].
 
+    Typographic characters are made plain first (`rnnlab.data.vocab.normalise_text`): "l’onglet" (curly
+    apostrophe) gives the same tokens as "l'onglet", a non-breaking space separates like a space, "…" is "...".
     Idempotent: tokenize_text(" ".join(tokenize_text(t))) == tokenize_text(t).
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
-    return _TOKEN.findall(text.lower())
+    return _TOKEN.findall(normalise_text(text).lower())
 
 
 def load_ui_pairs(*, verify: bool = True) -> list[tuple[str, str]]:

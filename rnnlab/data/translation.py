@@ -24,9 +24,11 @@ import datetime
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
+from rnnlab.data.reading import read_text
 from rnnlab.data.real_pairs import tokenize_text, ui_pairs
 from rnnlab.data.vocab import Vocab, pad_batch, tokenize_chars, tokenize_words
 from rnnlab.validate import check_choice, check_int
@@ -393,7 +395,7 @@ class Seq2SeqBatch:
 class ParallelData:
     """Train and test pairs of one task with its vocabularies and tokenisers."""
 
-    task: str                                   # 'dates', 'grammar' or 'ui'
+    task: str                                   # 'dates', 'grammar', 'ui', or any name (your own pairs)
     level: str                                  # 'char', 'word' (generated text) or 'text' (real text) tokens
     train: list[Pair]                           # (source, target) training pairs
     test: list[Pair]                            # held-out pairs (never in train)
@@ -426,6 +428,11 @@ class ParallelData:
     def detokenize(self, tokens: Sequence[str]) -> str:
         """Tokens -> text; `detokenize(tokenize(t)) == t` for every generated sentence (source or target)."""
         return ("" if self.level == "char" else " ").join(tokens)
+
+    def normalize_target(self, text: str) -> str:
+        """A reference as the model writes it: `detokenize(tokenize_target(text))` (lower-cased and split for
+        real text), so that translations and references are scored in the same form."""
+        return self.detokenize(self.tokenize_target(text))
 
     def encode_sources(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
         """Source texts -> padded ids (batch, src_len) and lengths (batch,); unknown tokens become <unk>."""
@@ -515,10 +522,76 @@ def make_ui(n_train: int | None = None, n_test: int = 300, seed: int = 0, max_le
 
 
 TASKS = ["dates", "grammar", "ui"]
+MIN_PAIRS = 10  # fewest pairs a file of one's own may hold (a training set and a held-out test set)
+
+
+def read_pairs(path: str | Path, *, encoding: str | None = None, option: str = "--pairs") -> list[Pair]:
+    """The (source, target) pairs of a tab-separated file: one pair per line, `source<TAB>target`, as written.
+
+    Blank lines are skipped; text is kept as typed (tokenising comes later). Encoding: a byte-order mark, else
+    strict UTF-8, or `encoding` (see `rnnlab.data.reading.read_text`). Errors name `option`, the file and the
+    line: FileNotFoundError (no such file), ValueError for bytes that are not the encoding (with the encoding
+    to pass), a line without exactly two tab-separated columns, an empty source or target, fewer than
+    MIN_PAIRS pairs.
+    """
+    text = read_text(path, encoding=encoding, option=option)
+    name = f"{option} file {str(path)!r}"
+    pairs: list[Pair] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        columns = line.split("\t")
+        if len(columns) != 2:
+            shown = line if len(line) <= 60 else line[:57] + "..."
+            hint = ("there is no tab: separate source and target by one tab character (not spaces or commas)"
+                    if len(columns) == 1 else
+                    "cut the extra columns (e.g. `cut -f1,2 FILE`: tatoeba/anki files add a third, the "
+                    "attribution) or remove the tab inside a sentence")
+            raise ValueError(f"{name}, line {number}: {len(columns)} tab-separated columns, expected 2 "
+                             f"(source<TAB>target): {shown!r}; {hint}")
+        source, target = columns[0].strip(), columns[1].strip()
+        for side, value in (("source (first column)", source), ("target (second column)", target)):
+            if not value:
+                raise ValueError(f"{name}, line {number}: the {side} is empty; every line needs a sentence on "
+                                 "both sides of the tab")
+        pairs.append((source, target))
+    if len(pairs) < MIN_PAIRS:
+        raise ValueError(f"{name} holds {len(pairs)} pair(s); at least {MIN_PAIRS} are needed to train on some "
+                         "and hold out a test set")
+    return pairs
+
+
+def load_pairs(path: str | Path, *, n_test: int | None = None, seed: int = 0, encoding: str | None = None,
+               task: str | None = None, option: str = "--pairs") -> ParallelData:
+    """Your own sentence pairs (a TSV file, see `read_pairs`) as a ParallelData, ready to train on.
+
+    Text is lower-cased and split into words and punctuation (`rnnlab.data.real_pairs.tokenize_text`, as for
+    the JupyterLab pairs); a pair whose source was already seen is dropped (one translation per source), the rest
+    shuffled with `seed` and split: `n_test` held-out pairs (default: a tenth, at least 1 and at most 500),
+    whose sources never occur in training. task: the name results carry (default: the file's name).
+    Raises what `read_pairs` raises, and ValueError when n_test leaves no training pair.
+    """
+    pairs = read_pairs(path, encoding=encoding, option=option)
+    seen, unique = set(), []
+    for source, target in pairs:
+        key = " ".join(tokenize_text(source))
+        if not key or not tokenize_text(target):
+            raise ValueError(f"{option} file {str(path)!r}: the pair {(source, target)!r} has no word or "
+                             "punctuation mark on one side")
+        if key not in seen:
+            seen.add(key)
+            unique.append((source, target))
+    n_test = min(500, max(1, len(unique) // 10)) if n_test is None else check_int(n_test, "n_test", minimum=1)
+    if n_test >= len(unique):
+        raise ValueError(f"{option} file {str(path)!r}: n_test={n_test} leaves no training pair (the file has "
+                         f"{len(unique)} pairs with distinct sources); lower --n-test")
+    random.Random(seed).shuffle(unique)
+    name = task if task is not None else Path(str(path)).stem
+    return ParallelData(name, "text", unique[n_test:], unique[:n_test])
 
 
 def make_task(task: str, n_train: int = 10_000, n_test: int = 1_000, seed: int = 0) -> ParallelData:
-    """`make_dates`, `make_grammar` or `make_ui` by name (`ui` has 2,189 training pairs at most: it uses
+    """`make_dates`, `make_grammar` or `make_ui` by name (`ui` has 2,179 training pairs at most: it uses
     them all when n_train is larger)."""
     check_choice(task, "task", TASKS)
     if task == "ui":

@@ -242,15 +242,53 @@ class SearchResult:
     log_prob: torch.Tensor          # (batch,) sum of token log-probabilities, <eos> included
     length: torch.Tensor            # (batch,) tokens generated, <eos> included
     weights: torch.Tensor | None    # (batch, steps, src_len) attention weights, or None
+    finished: torch.Tensor | None = None  # (batch,) bool: False where no hypothesis ended by max_len (cut off)
 
     def score(self, length_penalty: float = 0.0) -> torch.Tensor:
         """Length-normalised score log_prob / length^alpha (alpha=0: the plain log-probability)."""
         return self.log_prob / self.length.clamp(min=1).float() ** length_penalty
 
 
+def check_log_probs(logp: object, rows: int, *, name: str = "step_fn") -> torch.Tensor:
+    """Refuse decoder outputs that are not log-probabilities over the vocabulary (rows: expected batch rows).
+
+    Search ranks hypotheses by summed log-probabilities: raw logits (a model without log_softmax) or
+    probabilities would rank them by something else without a word. Each row must be (-inf or) <= 0 and have
+    logsumexp 0 (within 1e-3). Raises ValueError naming what was found and the fix.
+    """
+    if not isinstance(logp, torch.Tensor) or logp.ndim != 2 or logp.shape[0] != rows:
+        shape = tuple(logp.shape) if isinstance(logp, torch.Tensor) else type(logp).__name__
+        raise ValueError(f"{name} must return log-probabilities of shape (rows={rows}, vocab), got {shape}")
+    if not logp.dtype.is_floating_point:
+        raise ValueError(f"{name} must return floating-point log-probabilities, got {logp.dtype}")
+    if bool(torch.isnan(logp).any()) or bool((logp == float("inf")).any()):
+        raise ValueError(f"{name} returned NaN or +inf log-probabilities: the decoder's output is not finite")
+    total = torch.logsumexp(logp.float(), -1)                                            # (rows,)
+    worst = float((total.abs()).max())
+    if worst > 1e-3:
+        if bool((logp >= 0).all()) and float((logp.float().sum(-1) - 1).abs().max()) < 1e-3:
+            what = "probabilities (rows sum to 1); take their log, or log_softmax the logits"
+        else:
+            what = f"raw scores (a row's logsumexp is {float(total[total.abs().argmax()]):.3g}, not 0); " \
+                   "apply log_softmax(-1) to the decoder's logits"
+        raise ValueError(f"{name} must return log-probabilities (each row's logsumexp 0); got {what}")
+    return logp
+
+
+def _check_step(out: object, rows: int) -> tuple[torch.Tensor, Any, torch.Tensor | None]:
+    if not isinstance(out, tuple) or len(out) != 3:
+        raise ValueError("step_fn(tokens, state) must return a tuple (log_probs, state, weights or None), got "
+                         f"{type(out).__name__}")
+    return check_log_probs(out[0], rows), out[1], out[2]
+
+
 def greedy_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_id: int, eos_id: int,
                   max_len: int) -> SearchResult:
-    """Pick the most likely token at every step until <eos> (or `max_len` tokens)."""
+    """Pick the most likely token at every step until <eos> (or `max_len` tokens: then `finished` is False).
+
+    step_fn(tokens (batch,), state) -> (log_probs (batch, vocab), state, weights (batch, src_len) or None);
+    ValueError when its outputs are not log-probabilities (`check_log_probs`).
+    """
     check_int(max_len, "max_len", minimum=1)
     y = torch.full((batch_size,), bos_id, dtype=torch.long, device=state.device)
     done = torch.zeros(batch_size, dtype=torch.bool, device=state.device)
@@ -258,7 +296,7 @@ def greedy_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_
     length = torch.zeros(batch_size, dtype=torch.long, device=state.device)
     tokens, weights = [], []
     for _ in range(max_len):
-        logp, state, w = step_fn(y, state)                                               # (batch, vocab)
+        logp, state, w = _check_step(step_fn(y, state), batch_size)                      # (batch, vocab)
         best, y = logp.max(-1)                                                           # (batch,)
         log_prob = log_prob + torch.where(done, torch.zeros_like(best), best)
         length = length + (~done).long()
@@ -269,7 +307,7 @@ def greedy_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_
         if bool(done.all()):
             break
     w = torch.stack(weights, 1) if weights[0] is not None else None                     # (batch, steps, src)
-    return SearchResult(torch.stack(tokens, 1), log_prob, length, w)
+    return SearchResult(torch.stack(tokens, 1), log_prob, length, w, done)
 
 
 def beam_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_id: int, eos_id: int,
@@ -278,8 +316,13 @@ def beam_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_id
 
     `state` holds batch_size * beam_width rows (each sentence's row repeated beam_width times in a row);
     step_fn(tokens (N,), state (N, ...)) -> (log_probs (N, vocab), state, weights (N, src_len) or None).
-    Hypotheses are ranked by log_prob / length^length_penalty (0: no normalisation); a finished hypothesis
-    keeps its score and competes with the unfinished ones. beam_width=1 is greedy search.
+    At every step each live hypothesis is extended by every token, and the best `k` extensions are kept
+    (ranked by log_prob / length^length_penalty; 0: no normalisation), k = beam_width minus the hypotheses
+    already finished. An extension that ends with <eos> is finished: it leaves the beam for the finished pool,
+    so the beam narrows by one. The search stops when beam_width hypotheses have finished (or after max_len
+    tokens). The answer is the best *finished* hypothesis; an unfinished one (cut off at max_len) is returned
+    only for a sentence where none finished, with `finished` False: it never outranks a finished one.
+    beam_width=1 is greedy search. ValueError when step_fn's outputs are not log-probabilities.
     """
     K = check_int(beam_width, "beam_width", minimum=1)
     B = check_int(batch_size, "batch_size", minimum=1)
@@ -288,47 +331,74 @@ def beam_search(step_fn: StepFn, state: torch.Tensor, batch_size: int, *, bos_id
     if state.shape[0] != B * K:
         raise ValueError(f"state must have batch_size * beam_width = {B * K} rows, got {state.shape[0]}")
     dev = state.device
-    scores = torch.full((B, K), float("-inf"), device=dev)
+    NEG = float("-inf")
+    scores = torch.full((B, K), NEG, device=dev)
     scores[:, 0] = 0.0                                           # at the start only one hypothesis is alive
-    length = torch.zeros(B, K, dtype=torch.long, device=dev)
-    done = torch.zeros(B, K, dtype=torch.bool, device=dev)
     tokens = torch.zeros(B, K, 0, dtype=torch.long, device=dev)
     weights: torch.Tensor | None = None
+    n_done = torch.zeros(B, dtype=torch.long, device=dev)        # finished hypotheses per sentence
+    best = {"rank": torch.full((B,), NEG, device=dev), "score": torch.zeros(B, device=dev),
+            "length": torch.zeros(B, dtype=torch.long, device=dev),
+            "tokens": torch.full((B, max_len), eos_id, dtype=torch.long, device=dev), "weights": None}
     y = torch.full((B * K,), bos_id, dtype=torch.long, device=dev)
     offset = (torch.arange(B, device=dev) * K)[:, None]         # (B, 1): first row of each sentence
     for t in range(max_len):
-        logp, state, w = step_fn(y, state)                       # (B*K, V)
+        logp, state, w = _check_step(step_fn(y, state), B * K)  # (B*K, V)
         V = logp.shape[-1]
-        logp = logp.view(B, K, V)                                 # (B, K, V)
-        finished_row = torch.full((V,), float("-inf"), device=dev)
-        finished_row[eos_id] = 0.0                                # a finished hypothesis can only stay as it is
-        logp = torch.where(done[..., None], finished_row, logp)
-        cand = scores[..., None] + logp                           # (B, K, V)
-        cand_len = (length + (~done).long())[..., None].expand(B, K, V)
-        ranked = cand / cand_len.clamp(min=1).float() ** alpha
-        _, idx = ranked.reshape(B, K * V).topk(K, dim=-1)        # (B, K)
+        cand = scores[..., None] + logp.view(B, K, V)             # (B, K, V); dead slots stay -inf
+        ranked = cand / float(t + 1) ** alpha                     # every live hypothesis has t + 1 tokens
+        top, idx = ranked.reshape(B, K * V).topk(K, dim=-1)      # (B, K), best first
         beam, tok = idx // V, idx % V                            # which parent, which token
-        scores = cand.reshape(B, K * V).gather(1, idx)
-        length = cand_len.reshape(B, K * V).gather(1, idx)
-        done = done.gather(1, beam) | (tok == eos_id)
+        new_scores = cand.reshape(B, K * V).gather(1, idx)
+        keep = (torch.arange(K, device=dev)[None, :] < (K - n_done)[:, None]) & torch.isfinite(top)
         tokens = torch.cat([tokens.gather(1, beam[..., None].expand(B, K, t)), tok[..., None]], -1)
-        rows = (offset + beam).reshape(-1)                        # (B*K,) parent rows
-        state = state.index_select(0, rows)
         if w is not None:
             w = w.view(B, K, 1, -1)
             prev = weights.gather(1, beam[..., None, None].expand(B, K, t, w.shape[-1])) if t else w[:, :, :0]
             weights = torch.cat([prev, w.gather(1, beam[..., None, None].expand(B, K, 1, w.shape[-1]))], 2)
-        y = tok.reshape(-1)
-        if bool(done.all()):
+            if best["weights"] is None:
+                best["weights"] = torch.zeros(B, max_len, w.shape[-1], device=dev)
+        ended = keep & (tok == eos_id)                            # (B, K) finished at this step
+        for j in range(K):                                        # in rank order: the better one first
+            better = ended[:, j] & (top[:, j] > best["rank"])
+            if bool(better.any()):
+                best["rank"] = torch.where(better, top[:, j], best["rank"])
+                best["score"] = torch.where(better, new_scores[:, j], best["score"])
+                best["length"] = torch.where(better, torch.full_like(best["length"], t + 1), best["length"])
+                row = torch.full((B, max_len), eos_id, dtype=torch.long, device=dev)
+                row[:, : t + 1] = tokens[:, j]
+                best["tokens"] = torch.where(better[:, None], row, best["tokens"])
+                if weights is not None:
+                    wrow = torch.zeros(B, max_len, weights.shape[-1], device=dev)
+                    wrow[:, : t + 1] = weights[:, j]
+                    best["weights"] = torch.where(better[:, None, None], wrow, best["weights"])
+        n_done = n_done + ended.sum(-1)
+        scores = torch.where(keep & ~ended, new_scores, torch.full_like(new_scores, NEG))  # live hypotheses
+        rows = (offset + beam).reshape(-1)                        # (B*K,) parent rows
+        state = state.index_select(0, rows)
+        y = torch.where(tok == eos_id, torch.zeros_like(tok), tok).reshape(-1)  # dead slots read a harmless id
+        if not bool(torch.isfinite(scores).any()):
             break
-    final = scores / length.clamp(min=1).float() ** alpha        # (B, K)
-    best = final.argmax(-1)                                       # (B,)
-    pick = best[:, None]
-    out_weights = None
-    if weights is not None:
-        out_weights = weights.gather(1, pick[..., None, None].expand(B, 1, *weights.shape[2:])).squeeze(1)
-    return SearchResult(tokens.gather(1, pick[..., None].expand(B, 1, tokens.shape[-1])).squeeze(1),
-                        scores.gather(1, pick).squeeze(1), length.gather(1, pick).squeeze(1), out_weights)
+    finished = torch.isfinite(best["rank"])                       # (B,)
+    steps = int(best["length"].max()) if bool(finished.all()) else max(int(best["length"].max()), tokens.shape[-1])
+    out_tokens = best["tokens"][:, :steps].clone()
+    out_score, out_length = best["score"].clone(), best["length"].clone()
+    out_weights = best["weights"][:, :steps].clone() if best["weights"] is not None else None
+    if not bool(finished.all()):                                  # no hypothesis ended: the best cut-off one
+        alive_rank = scores / float(tokens.shape[-1]) ** alpha
+        pick = alive_rank.argmax(-1)                              # (B,)
+        T = tokens.shape[-1]
+        cut = tokens.gather(1, pick[:, None, None].expand(B, 1, T)).squeeze(1)
+        fill = torch.full((B, steps), eos_id, dtype=torch.long, device=dev)
+        fill[:, :T] = cut
+        out_tokens = torch.where(finished[:, None], out_tokens, fill)
+        out_score = torch.where(finished, out_score, scores.gather(1, pick[:, None]).squeeze(1))
+        out_length = torch.where(finished, out_length, torch.full_like(out_length, T))
+        if out_weights is not None:
+            wcut = torch.zeros_like(out_weights)
+            wcut[:, :T] = weights.gather(1, pick[:, None, None, None].expand(B, 1, T, weights.shape[-1])).squeeze(1)
+            out_weights = torch.where(finished[:, None, None], out_weights, wcut)
+    return SearchResult(out_tokens, out_score, out_length, out_weights, finished)
 
 
 @torch.no_grad()
