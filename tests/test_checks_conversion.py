@@ -41,7 +41,7 @@ from rnnlab.models.charlm import next_char_distribution
 from rnnlab.models.classifier import bag_of_words, last_real_state
 from rnnlab.models.ctc import collapse
 from rnnlab.models.numpy_rnn import clip_grad_norm, rnn_backward, rnn_hidden_states, rnn_step
-from rnnlab.models.scan import linear_scan_sequential
+from rnnlab.models.scan import parallel_scan_log
 
 
 @pytest.fixture(autouse=True)
@@ -101,7 +101,7 @@ REFERENCES = {
     check_bits_per_char: bits_per_char,
     check_temperature_softmax: next_char_distribution,
     check_additive_attention: _additive,
-    check_parallel_scan: lambda log_a, log_b: linear_scan_sequential(log_a.exp(), log_b.exp()),
+    check_parallel_scan: lambda log_a, log_b: parallel_scan_log(log_a, log_b),
     check_causal_attention: attention_reference,
 }
 NEEDS_AUTOGRAD = {check_lstm_cell, check_gru_cell}   # the check takes gradients through the answer: torch only

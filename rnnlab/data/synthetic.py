@@ -131,3 +131,82 @@ def motif_detection(n: int, length: int, *, positions: tuple[int, int], n_tokens
             start = int(torch.randint(low, high, (1,), generator=g))
             x[i, start:start + len(MOTIF)] = motif
     return x, y
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Tasks on which recurrent models and their successors differ (notebook 10, section 6): associative recall,
+# selective copying and parity. Each returns token ids (int64) and integer class targets, seeded.
+# ---------------------------------------------------------------------------------------------------------
+
+
+def associative_recall(n: int, n_pairs: int, seq_len: int, *, n_keys: int = 64, n_values: int = 16,
+                       seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multi-query associative recall (MQAR; Arora et al. 2023, "Zoology"), one key-value pair per position.
+
+    The first `n_pairs` positions each show a key and its value (keys distinct within a sequence); the remaining
+    `seq_len - n_pairs` positions are queries: a key shown before, with value 0 ("?"). The answer at a query is
+    the value that key was paired with, however far back.
+    Returns x: (n, seq_len, 2) int64 — channel 0 the key id in 1..n_keys, channel 1 the value id in 1..n_values
+    (0 at queries) — and y: (n, seq_len - n_pairs) int64, the answers as classes 0..n_values - 1 (value id - 1).
+    Guessing recalls 1 / n_values of the answers (chance). Raises ValueError when n_pairs > n_keys or
+    seq_len <= n_pairs (no query).
+    """
+    n = check_int(n, "n", minimum=1)
+    n_pairs = check_int(n_pairs, "n_pairs (--pairs)", minimum=1)
+    seq_len = check_int(seq_len, "seq_len (--seq-len)", minimum=2)
+    n_keys = check_int(n_keys, "n_keys", minimum=1)
+    n_values = check_int(n_values, "n_values", minimum=2)
+    if n_pairs > n_keys:
+        raise ValueError(f"n_pairs (--pairs) = {n_pairs} needs at least as many distinct keys, got n_keys={n_keys}")
+    if seq_len <= n_pairs:
+        raise ValueError(f"seq_len (--seq-len) = {seq_len} must exceed n_pairs (--pairs) = {n_pairs}: the positions "
+                         "after the pairs are the queries")
+    g = _generator(seed)
+    n_queries = seq_len - n_pairs
+    keys = torch.rand(n, n_keys, generator=g).argsort(dim=1)[:, :n_pairs] + 1          # (n, n_pairs) distinct
+    values = torch.randint(1, n_values + 1, (n, n_pairs), generator=g)                # (n, n_pairs)
+    asked = torch.randint(0, n_pairs, (n, n_queries), generator=g)                    # (n, n_queries): which pair
+    x = torch.zeros(n, seq_len, 2, dtype=torch.long)
+    x[:, :n_pairs, 0], x[:, :n_pairs, 1] = keys, values
+    x[:, n_pairs:, 0] = keys.gather(1, asked)                                          # value channel stays 0
+    y = values.gather(1, asked) - 1                                                    # (n, n_queries)
+    return x, y
+
+
+def selective_copying(n: int, seq_len: int, *, n_tokens: int = 4, vocab: int = 8,
+                      seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Selective copying (Gu & Dao 2023, "Mamba", section 3.1): `n_tokens` symbols at random positions among
+    `seq_len` noise steps, then `n_tokens` "go" markers at which the symbols are to be repeated in order.
+
+    Tokens: 0 = noise, 1..vocab = symbols, vocab + 1 = go. Where the symbols sit changes from sequence to
+    sequence, so a model must decide from the content of each step what to keep (a fixed, time-invariant
+    filter cannot).
+    Returns x: (n, seq_len + n_tokens) int64, and y: (n, n_tokens) int64, the symbols as classes 0..vocab - 1
+    (symbol id - 1), in order. Chance: 1 / vocab per symbol. Raises ValueError when n_tokens > seq_len.
+    """
+    n = check_int(n, "n", minimum=1)
+    seq_len = check_int(seq_len, "seq_len (--seq-len)", minimum=1)
+    n_tokens = check_int(n_tokens, "n_tokens (--n-tokens)", minimum=1)
+    vocab = check_int(vocab, "vocab", minimum=2)
+    if n_tokens > seq_len:
+        raise ValueError(f"n_tokens (--n-tokens) = {n_tokens} symbols do not fit in seq_len (--seq-len) = {seq_len}")
+    g = _generator(seed)
+    positions = torch.rand(n, seq_len, generator=g).argsort(dim=1)[:, :n_tokens].sort(dim=1).values  # (n, n_tokens)
+    symbols = torch.randint(1, vocab + 1, (n, n_tokens), generator=g)                            # (n, n_tokens)
+    x = torch.zeros(n, seq_len + n_tokens, dtype=torch.long)
+    x.scatter_(1, positions, symbols)
+    x[:, seq_len:] = vocab + 1                                                                    # go markers
+    return x, symbols - 1
+
+
+def parity(n: int, length: int, *, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Running parity (state tracking; Grazzi et al. 2024): is the number of 1s seen so far odd?
+
+    Returns x: (n, length) int64 bits in {0, 1} (each 1 with probability 1/2) and y: (n, length) int64, the parity
+    of x[:, :t + 1] at every step t. Chance: 1/2.
+    """
+    n = check_int(n, "n", minimum=1)
+    length = check_int(length, "length (--seq-len)", minimum=1)
+    g = _generator(seed)
+    x = torch.randint(0, 2, (n, length), generator=g)
+    return x, x.cumsum(dim=1) % 2

@@ -58,6 +58,19 @@ class BeyondConfig(TrainingBlock):
             check_float(self.stop_at, "stop_at", minimum=0.0, strict_minimum=True)
 
 
+@dataclass
+class BeyondResult(Result):
+    """What `run_beyond` returns; `metrics` holds the same numbers as plain floats for the command line."""
+
+    test_mse: float = float("nan")                    # MSE on the fixed held-out set after the last step
+    best_test_mse: float = float("nan")               # the lowest held-out MSE over the evaluations
+    baseline_mse: float = float("nan")                # MSE of the best constant (the mean of the held-out targets)
+    predict_one_mse: float = float("nan")             # MSE of predicting 1, the expected sum, on the same set
+    theoretical_baseline_mse: float = ADDING_BASELINE_MSE  # 1/6: the expected MSE of predicting 1
+    parameters: int = 0                               # trainable parameters
+    train_seconds: float = float("nan")               # wall clock of the training run
+
+
 def build_model(config: BeyondConfig) -> nn.Module:
     """The model named by `config.model`, for 2 input channels and 1 output."""
     check_int(config.n_layers, "n_layers", minimum=1)
@@ -73,12 +86,13 @@ def build_model(config: BeyondConfig) -> nn.Module:
             help="the adding problem without classic recurrence: transformer, mingru, minlstm "
                  "(metrics: test_mse, baseline_mse)")
 def run_beyond(config: BeyondConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
-               device: torch.device | str | None = None) -> Result:
+               device: torch.device | str | None = None) -> BeyondResult:
     """Train `config.model` (or your own `model`: any nn.Module mapping (batch, T, 2) -> (batch, 1)) on the
     adding problem with `fit_adding`, the loop shared with `adding`. `callbacks` are extra rnnlab.train
     callbacks (e.g. rnnlab.viz.live.LivePlot()); `device` is where the model and the batches go (CPU default).
-    Returns metrics test_mse, baseline_mse (predict the mean of the held-out targets), predict_one_mse,
-    best_test_mse, parameters, steps, train_seconds. Raises TypeError when `model` is not an nn.Module."""
+    Returns a BeyondResult: fields test_mse, best_test_mse, baseline_mse (predict the mean of the held-out
+    targets), predict_one_mse, theoretical_baseline_mse, parameters, train_seconds (the same numbers in
+    `metrics`, plus steps). Raises TypeError when `model` is not an nn.Module."""
     seed_everything(config.seed)
     if model is None:
         model = build_model(config)
@@ -92,8 +106,10 @@ def run_beyond(config: BeyondConfig, model: nn.Module | None = None, callbacks: 
         extra["device"] = check_device(device)
     history, metrics = fit_adding(model, config, **extra)
     metrics["train_seconds"] = history.seconds
-    return Result(metrics=metrics, config=config, model=model, history=history,
-                  extras={"theoretical_baseline_mse": ADDING_BASELINE_MSE})
+    return BeyondResult(metrics=metrics, config=config, model=model, history=history,
+                        test_mse=metrics["test_mse"], best_test_mse=metrics["best_test_mse"],
+                        baseline_mse=metrics["baseline_mse"], predict_one_mse=metrics["predict_one_mse"],
+                        parameters=int(metrics["parameters"]), train_seconds=history.seconds)
 
 
 def scan_timings(lengths: Sequence[int], *, batch: int = 8, hidden: int = 32, repeats: int = 3,
