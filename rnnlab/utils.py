@@ -167,18 +167,17 @@ def notebook_seed(default: int = 0) -> int:
 
 
 # Okabe and Ito's palette (2008, "Color Universal Design"): told apart by readers with any common colour-vision
-# deficiency. Paired with line styles, so that lines stay apart in greyscale (a printout, a projector).
+# deficiency, and of distinct lightness for the first few colours. Line styles are left to each figure: a text
+# that says "the held-out loss (dashed)" must stay true.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"]
-LINE_STYLES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
 
 
 def course_style() -> None:
-    """Matplotlib's colour cycle (C0, C1, ...) becomes Okabe-Ito's colour-blind-safe palette, each colour with
-    its own line style; `setup` calls it."""
+    """Matplotlib's colour cycle (C0, C1, ...) becomes Okabe-Ito's colour-blind-safe palette; `setup` calls it."""
     import matplotlib as mpl
     from cycler import cycler
 
-    mpl.rcParams["axes.prop_cycle"] = cycler(color=OKABE_ITO) + cycler(linestyle=LINE_STYLES)
+    mpl.rcParams["axes.prop_cycle"] = cycler(color=OKABE_ITO)
 
 
 def setup(seed: int = 0, *, threads: int | None = None) -> torch.device:

@@ -116,7 +116,7 @@ def test_setup_seeds_and_returns_the_device(restore_threads):
     assert torch.get_num_threads() == 1
 
 
-def test_setup_makes_the_colour_cycle_colour_blind_safe_and_greyscale_readable():
+def test_setup_makes_the_colour_cycle_colour_blind_safe():
     import matplotlib as mpl
 
     from rnnlab.utils import OKABE_ITO, setup
@@ -124,4 +124,4 @@ def test_setup_makes_the_colour_cycle_colour_blind_safe_and_greyscale_readable()
     setup(0)
     cycle = mpl.rcParams["axes.prop_cycle"].by_key()
     assert cycle["color"] == OKABE_ITO
-    assert len(set(cycle["linestyle"][:4])) == 4  # the first four lines differ in greyscale too
+    assert "linestyle" not in cycle  # a figure's text may say which line is dashed
