@@ -133,8 +133,10 @@ def real_digit_strings(n: int = 120, *, min_digits: int = 1, max_digits: int = 7
     """`n` real spoken digit strings: Allison Smith's recordings of single digits, trimmed and joined with
     random pauses of 0.02-`max_gap` seconds. Returns (waves, digit lists, sample rate).
 
-    background_snr_db: faint white noise this many dB below the speech (40 dB: like the quietest training
-    clips), so that the pauses are not digital silence, which no training clip contains; None adds nothing.
+    background_snr_db: faint white noise this many dB below the speech (40 dB: like the quietest noisy training
+    clips), so that the pauses hiss faintly like most training clips' pauses; None adds nothing, leaving the
+    pauses digital silence (exact zeros), which some training clips also have (noise-free clips, and the
+    silent gaps of some joined clips: see the data set's README).
     """
     n = check_int(n, "n", minimum=1)
     min_digits = check_int(min_digits, "min_digits", minimum=1)

@@ -17,7 +17,6 @@ and the usual bit depths), and `transcribe(path)` also says what was done to the
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -41,6 +40,7 @@ from rnnlab.metrics.edit_distance import digit_error_rate, error_rate_by_recordi
 from rnnlab.models.ctc import (
     BLANK,
     NUM_CLASSES,
+    SYMBOLS,
     AcousticConfig,
     CTCAcousticModel,
     decode,
@@ -435,6 +435,35 @@ class Transcript:
     wave: np.ndarray              # the audio the model heard: (samples,) float32 at feature_config's rate
     features: torch.Tensor        # what the model read: (frames, n_mels) normalised log-mel
     log_probs: torch.Tensor       # what it emitted: (frames', 11) log-probabilities (class 0: blank)
+    # per greedy spike: (output frame, digit, its probability, runner-up symbol "_" or "0"-"9", its probability)
+    confidence: list[tuple[int, int, float, str, float]] = field(default_factory=list)
+
+
+def spike_confidence(log_probs: torch.Tensor) -> list[tuple[int, int, float, str, float]]:
+    """How sure the model was of each digit greedy decoding emits: log_probs (frames', 11), class 0 blank.
+
+    For every run of frames whose best class is the same digit (one greedy output digit), the frame where
+    that digit is most probable; returns per digit (frame, digit, its probability, the runner-up class at
+    that frame as a symbol: "_" for blank or the digit, its probability). A runner-up close to the best
+    (e.g. 0.47 against 0.45) means the digit was nearly another one. Raises ValueError for a log_probs that
+    is not 2-D with 11 classes.
+    """
+    if log_probs.ndim != 2 or log_probs.shape[1] != len(SYMBOLS):
+        raise ValueError(f"log_probs must be (frames, {len(SYMBOLS)}), got {tuple(log_probs.shape)}")
+    probs = log_probs.detach().float().exp().cpu()
+    best = probs.argmax(1).tolist()
+    out, t = [], 0
+    while t < len(best):
+        end = t
+        while end + 1 < len(best) and best[end + 1] == best[t]:
+            end += 1
+        if best[t] != BLANK:
+            frame = t + int(probs[t:end + 1, best[t]].argmax())
+            top2 = probs[frame].topk(2)
+            second = int(top2.indices[1])
+            out.append((frame, best[t] - 1, float(top2.values[0]), SYMBOLS[second], float(top2.values[1])))
+        t = end + 1
+    return out
 
 
 def transcribe(path: str | Path, model: nn.Module | None = None, beam_width: int = 1) -> Transcript:
@@ -457,11 +486,18 @@ def transcribe(path: str | Path, model: nn.Module | None = None, beam_width: int
     feats = speech_features(wave, fconfig)                                       # (frames, n_mels)
     log_probs = predict_log_probs(model, [feats])[0]                             # (frames', 11)
     digits = decode([log_probs], beam_width)[0]
+    confidence = spike_confidence(log_probs)
+    sure = ", ".join(f"{d} {p:.2f} (runner-up {r} {q:.2f})" for _, d, p, r, q in confidence)
     steps = [f"read {recording.path}: {recording.describe()}", *steps,
              f"computed {len(feats)} log-mel frames ({fconfig.n_mels} bands, every {fconfig.hop_length} samples)",
              f"decoded {len(log_probs)} output frames " + ("greedily" if beam_width == 1 else
                                                            f"with prefix beam search (width {beam_width})")]
-    return Transcript("".join(map(str, digits)), steps, wave, feats, log_probs)
+    if confidence:
+        close = [d for _, d, p, _, q in confidence if p - q < 0.2]
+        steps.append("confidence per greedy digit (its probability at its spike, then the runner-up's): " + sure
+                     + (f"; close call on {', '.join(map(str, close))}: the runner-up was within 0.2, so that "
+                        f"digit may be wrong" if close else ""))
+    return Transcript("".join(map(str, digits)), steps, wave, feats, log_probs, confidence)
 
 
 def recognise(path: str | Path, model: nn.Module | None = None, beam_width: int = 1) -> str:
@@ -472,10 +508,18 @@ def recognise(path: str | Path, model: nn.Module | None = None, beam_width: int 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m rnnlab.experiments.speech FILE.wav [FILE.wav ...] [--beam N]`: print the digits and what was
     done to each file. Every error is one line naming the file; exit status 2 when a file failed."""
-    parser = argparse.ArgumentParser(prog="python -m rnnlab.experiments.speech",
-                                     description="Recognise the digits said in WAV files with the shipped model.")
+    from rnnlab.experiments.__main__ import OneLineParser  # here: that module imports every experiment
+
+    parser = OneLineParser(prog="python -m rnnlab.experiments.speech",
+                           description="Recognise the digits said in WAV files with the shipped model.")
     parser.add_argument("files", nargs="+", metavar="FILE.wav", help="recordings (any sample rate and channels)")
     parser.add_argument("--beam", type=int, default=1, help="prefix beam search width (1: greedy)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    known = {"--beam", "-h", "--help", "--"}
+    unknown = [a for a in argv[:argv.index("--") if "--" in argv else len(argv)]
+               if a.startswith("-") and len(a) > 1 and not a[1:2].isdigit() and a.split("=", 1)[0] not in known]
+    if unknown:                                       # before argparse says "FILE.wav is required" instead
+        parser.error(f"unrecognized option {unknown[0]} (the options are --beam N and --help)")
     args = parser.parse_args(argv)
     if args.beam < 1:
         parser.error(f"--beam must be at least 1, got {args.beam}")
