@@ -261,6 +261,15 @@ def test_widget_function_and_wiring():
     assert data["truth"].shape == data["forecast"].shape == data["dates"].shape
     assert list(data["table"].index) == ["linear", "persistence", "seasonal_naive"]
     assert data["lower"] is None
+    # read08: the table's title said "7 steps ahead" beside an MAE over steps 1-7; the columns now say which
+    table = data["table"]
+    assert list(table.columns) == ["MAE steps 1-7", "MAE at step 7", "RMSE steps 1-7", "MASE",
+                                   "80% interval coverage"]
+    direct = forecast_runner(series="seattle_daily", lookback=28, horizon=7, model="linear", progress=False)
+    assert table.loc["linear", "MAE steps 1-7"] == pytest.approx(direct.mae, abs=1e-4)
+    assert table.loc["linear", "MAE at step 7"] == pytest.approx(direct.mae_last, abs=1e-4)
+    assert table.loc["linear", "MAE at step 7"] > table.loc["linear", "MAE steps 1-7"]   # day 7 is the hardest
+    assert table["80% interval coverage"].isna().all()       # no model here has an interval
     with pytest.raises(ValueError, match="do not fit in the training part"):
         explore_forecast("seattle_daily", 1100, 7, "persistence", run=forecast_runner)
     with pytest.raises(TypeError, match="pass the training function as run="):
@@ -540,3 +549,21 @@ def test_day_of_year_check_names_mistakes(capsys, monkeypatch):
     assert not check_day_of_year(days_365) and "not 365" in capsys.readouterr().out
     assert not check_day_of_year(in_place) and "return a copy" in capsys.readouterr().out
     assert not check_day_of_year(stub) and "not done yet" in capsys.readouterr().out
+
+
+def test_acf_plot_names_its_lag_unit_and_draws_the_band_it_states():
+    """read08: the lag axis had no unit and the white-noise band was barely visible."""
+    import matplotlib.pyplot as plt
+
+    from rnnlab.viz.forecast import plot_acf, white_noise_band
+
+    values = np.random.default_rng(0).normal(size=400)
+    fig = plot_acf({"noise": values}, 10, unit="days")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "lag k (days)"
+    band = white_noise_band(400)
+    assert band == pytest.approx(1.96 / 20)
+    edges = sorted(line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--")
+    assert edges == pytest.approx([-band, band])
+    assert f"+-{band:.3f}" in " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    plt.close(fig)

@@ -15,9 +15,17 @@ from hypothesis import strategies as st
 
 from rnnlab.data.time_axis import season_from_spacing
 from rnnlab.data.timeseries import EXAMPLE_CSV, load_csv
+from rnnlab.experiments import forecast as forecast_experiment
 from rnnlab.experiments.forecast import ForecastConfig, ForecastResult, run_forecast
 
 CASES = Path(__file__).parent / "data" / "cases"
+
+
+@pytest.fixture(autouse=True)
+def _season_said_afresh():
+    """run_forecast prints each season message once per session; every test here starts a fresh session."""
+    forecast_experiment._SEASONS_SAID.clear()
+    yield
 
 
 def write_series(path, freq, n=120, start="2015-01-01", encoding="utf-8", scale=1.0):
@@ -207,3 +215,27 @@ def test_every_field_of_the_result_is_documented():
             continue
         line = next(line for line in source.splitlines() if line.strip().startswith(f"{name}:"))
         assert "#" in line, f"field {name} has no comment"
+
+
+def test_the_season_is_printed_once_not_once_per_model(tmp_path, capsys):
+    """read08: notebook 08 printed 'season m = 12 (...)' four times, once per model run on the same file."""
+    path = write_series(tmp_path / "monthly.csv", "MS")
+    for model in ("persistence", "seasonal_naive", "linear"):
+        quick(path, model=model)
+    out = capsys.readouterr().out
+    assert out.count("monthly.csv: season m = 12") == 1
+    quick(path, model="persistence", season=6)               # a different season is a different message
+    assert "monthly.csv: season m = 6" in capsys.readouterr().out
+
+
+def test_a_daily_csv_gets_a_week_and_is_told_how_to_ask_for_a_year(tmp_path, capsys):
+    """read08: a daily CSV silently got m = 7 while the page used 365 for Seattle; the message names the keyword."""
+    path = write_series(tmp_path / "daily.csv", "D", n=800)
+    r = quick(path)
+    assert r.season == 7
+    assert "pass season=365" in r.season_source and "season= (--season in a terminal)" in r.season_source
+    assert "pass season=365" in capsys.readouterr().out
+    yearly = quick(path, season=365)
+    assert yearly.season == 365 and yearly.season_source.startswith("season=365")
+    monthly = quick(write_series(tmp_path / "monthly.csv", "MS"))
+    assert "365" not in monthly.season_source                # the yearly hint is for daily data only

@@ -199,7 +199,8 @@ def load_config_data(config: ForecastConfig, *, verbose: bool = True) -> tuple[p
     config asks for. For a CSV without --season, m is inferred from the dates' spacing
     (`rnnlab.data.time_axis.season_from_spacing`: hourly 24, daily 7, weekly 52, monthly 12, quarterly 4);
     where the spacing implies none, seasonal models (seasonal_naive, ets) are refused by name and the others use
-    m = 1. The season used is printed (verbose). Raises ValueError / FileNotFoundError naming the option."""
+    m = 1. The season used is printed (verbose), once per session for each file and season. Raises ValueError /
+    FileNotFoundError naming the option."""
     if config.csv:
         names = config.input_list
         if names == ["all"]:
@@ -215,8 +216,10 @@ def load_config_data(config: ForecastConfig, *, verbose: bool = True) -> tuple[p
                          encoding=config.encoding or None, option="--csv", verbose=verbose)
         name = Path(config.csv).name
         season, source = _csv_season(config, table, name)
-        if verbose:
-            print(f"{name}: season m = {season} ({source})")
+        message = f"{name}: season m = {season} ({source})"
+        if verbose and message not in _SEASONS_SAID:  # said once per session, not once per model run
+            _SEASONS_SAID.add(message)
+            print(message)
         return table[_columns(config, list(table.columns), config.target)], season, name, source
     if config.series in FRAMES:
         frame = FRAMES[config.series]()
@@ -231,10 +234,13 @@ def load_config_data(config: ForecastConfig, *, verbose: bool = True) -> tuple[p
     return series.to_frame(), config.season or season, config.series, source
 
 
+_SEASONS_SAID: set[str] = set()  # the season messages printed in this session (load_config_data says each once)
+
+
 def _csv_season(config: ForecastConfig, table: pd.DataFrame, name: str) -> tuple[int, str]:
     """The season of a CSV series: --season when given, else the one its spacing implies (see load_config_data)."""
     if config.season:
-        return config.season, f"--season {config.season}"
+        return config.season, f"season={config.season}, as asked (--season {config.season} in a terminal)"
     freq = table.attrs["report"].freq
     season, why = season_from_spacing(freq)
     if season is None:
@@ -242,12 +248,15 @@ def _csv_season(config: ForecastConfig, table: pd.DataFrame, name: str) -> tuple
             raise ValueError(f"--model {config.model} repeats the value one season back, but {name} has no season "
                              f"rnnlab can infer ({why}); pass --season (the number of steps in one cycle, e.g. "
                              "--season 12 for a yearly cycle in monthly data)")
-        return 1, f"no season inferred ({why}); MASE scales by the one-step naive error; --season to set one"
+        return 1, (f"no season inferred ({why}); MASE scales by the one-step naive error; season= "
+                   "(--season in a terminal) sets one")
     n_train = chronological_split(len(table), config.val_fraction, config.test_fraction).train_end
     if season >= n_train and config.model not in SEASONAL:
         return 1, (f"the spacing implies {season} ({why}), more than the {n_train} training values hold; "
                    "MASE scales by the one-step naive error")
-    return season, f"inferred from the spacing, {why}; --season to change"
+    if season == 7 and why.startswith("daily"):
+        why += "; for a yearly cycle pass season=365"
+    return season, f"inferred from the spacing, {why}; season= (--season in a terminal) to change it"
 
 
 @experiment("forecast", ForecastConfig, help="forecast a real series (one or several inputs) walk-forward on its "

@@ -39,8 +39,10 @@ def explore_forecast(series: str = "seattle_daily", lookback: int = 28, horizon:
     """Run `model` and the two naive baselines on `series`; return what the explorer shows.
 
     Returns {'dates': (num,), 'truth': (num,), 'forecast': (num,), 'lower'/'upper': (num,) or None,
-    'table': DataFrame (models x MAE/RMSE/MASE/coverage), 'title': str}: the forecasts made `horizon` steps
-    before each test date. Networks are trained with quantile outputs (80% interval), `steps` steps.
+    'table': DataFrame (models x MAE over steps 1-horizon / MAE at step horizon / RMSE / MASE / the 80%
+    interval's coverage of the test values, NaN for models without an interval), 'title': str}: the forecasts
+    made `horizon` steps before each test date.
+    Networks are trained with quantile outputs (80% interval), `steps` steps.
     `run(**fields)` trains and evaluates one model (fields of ForecastConfig), e.g.
     `rnnlab.experiments.forecast.forecast_runner`. Raises ValueError for settings that cannot work (the widget
     turns it into a message), TypeError when `run` is missing.
@@ -53,8 +55,10 @@ def explore_forecast(series: str = "seattle_daily", lookback: int = 28, horizon:
             _CACHE[key] = run(series=series, lookback=lookback, horizon=horizon, model=name, steps=steps,
                               seed=seed, quantiles=name in ("lstm", "gru"), progress=False)
         result = _CACHE[key]
-        rows[name] = {"MAE": result.metrics["mae"], "RMSE": result.metrics["rmse"], "MASE": result.metrics["mase"],
-                      "coverage 80%": result.metrics.get("coverage", np.nan)}
+        rows[name] = {f"MAE steps 1-{horizon}": result.metrics["mae"], f"MAE at step {horizon}":
+                      result.metrics["mae_last"], f"RMSE steps 1-{horizon}": result.metrics["rmse"],
+                      "MASE": result.metrics["mase"],
+                      "80% interval coverage": result.metrics.get("coverage", np.nan)}  # networks only
         if name == model:
             main = result
     ex = main.extras
@@ -63,7 +67,7 @@ def explore_forecast(series: str = "seattle_daily", lookback: int = 28, horizon:
     return {"dates": ex["dates"][target_idx], "truth": ex["targets"][:, -1], "forecast": ex["predictions"][:, -1],
             "lower": None if lower is None else lower[:, -1], "upper": None if upper is None else upper[:, -1],
             "table": pd.DataFrame(rows).T.round(4),
-            "title": f"{series}: {model}, forecasts made {horizon} steps ahead, lookback {lookback}"}
+            "title": f"{series}: {model}, lookback {lookback}; the plot: forecasts made {horizon} steps ahead"}
 
 
 def forecast_view(series: str, lookback: int, horizon: int, model: str, steps: int = 150, seed: int = 0, *,
