@@ -36,6 +36,7 @@ class TrainConfig:
     max_seconds: float | None = None     # optional wall-clock budget; stops early when spent
     progress: bool = True                # show a progress bar (rnnlab.utils.set_progress silences all)
     desc: str = "training"               # label of the progress bar
+    blow_up_ratio: float | None = 1e3    # stop (DivergedError) when the loss exceeds this times the first loss
 
     def __post_init__(self) -> None:
         check_int(self.steps, "steps", minimum=1)
@@ -46,6 +47,8 @@ class TrainConfig:
         check_int(self.eval_every, "eval_every", minimum=1)
         if self.max_seconds is not None:
             check_float(self.max_seconds, "max_seconds", minimum=0.0, strict_minimum=True)
+        if self.blow_up_ratio is not None:
+            check_float(self.blow_up_ratio, "blow_up_ratio", minimum=1.0, strict_minimum=True)
 
 
 @dataclass
@@ -177,11 +180,15 @@ _SECOND_BACKWARD = "backward through the graph a second time"
 
 
 def _graph_reuse_message() -> str:
-    return ("backward reached the graph of an earlier step: the hidden state carried over from the previous batch "
-            "was not detached. Keep `state = rnnlab.models.charlm.detach_state(state)` for the next batch (it cuts "
-            "the graph at the window edge: truncated backpropagation through time, as "
-            "rnnlab.models.charlm.StatefulLoss does). retain_graph=True, which torch suggests, is the wrong fix: "
-            "it would backpropagate into every earlier batch through weights the optimizer has since changed")
+    return ("backward reached the graph of an earlier step: loss_fn uses a tensor that was computed with the "
+            "weights once and kept, not recomputed from the batch at each step. Two usual causes: (1) a hidden "
+            "state carried over from the previous batch that was not detached: keep "
+            "`state = rnnlab.models.charlm.detach_state(state)` for the next batch (it cuts the graph at the window "
+            "edge: truncated backpropagation through time, as rnnlab.models.charlm.StatefulLoss does); (2) a model "
+            "output computed once outside loss_fn (a cached forward pass, features made before training): compute "
+            "it inside loss_fn from `model` and the batch, or `.detach()` it if it is data. retain_graph=True, "
+            "which torch suggests, is the wrong fix: it would backpropagate into earlier steps through weights the "
+            "optimizer has since changed")
 
 
 def training_step(model: nn.Module, batch: Batch, loss_fn: LossFn, optimizer: torch.optim.Optimizer,
@@ -223,26 +230,54 @@ def _has_nonfinite(batch: Any) -> bool:
     return False
 
 
+def _blown_up(history: History, ratio: float | None) -> bool:
+    """Whether the last loss is finite but more than `ratio` times the first (positive) loss. A loss that grows
+    1000-fold is never training going well: a learning rate of 1e20 reaches 1e22 bits per character, no NaN."""
+    first, last = history.loss[0], history.loss[-1]
+    return (ratio is not None and math.isfinite(first) and first > 0 and math.isfinite(last)
+            and last > ratio * first)
+
+
+def _watches_steps(callbacks: Sequence[Callback]) -> bool:
+    """Whether a callback (other than a learning-rate schedule) looks at every step and may stop training itself,
+    as an experiment that records divergence does: then a finite blow-up is its to report."""
+    return any(type(cb).on_step is not Callback.on_step and not isinstance(cb, CosineLR) for cb in callbacks)
+
+
 def _divergence_message(step: int, steps: int, loss: float, norm: float, history: History,
                         optimizer: torch.optim.Optimizer, clip: float | None, batch: Any) -> str:
-    """Say what went non-finite at `step`, and what to change: the data, the loss, or the step size."""
-    what = f"the loss is {loss:g}" if not math.isfinite(loss) else f"the gradient norm is {norm:g} (loss {loss:.4g})"
+    """Say what went wrong at `step`, and what to change: the data, the loss, or the step size."""
+    before = "before any update" if step == 1 or not history.loss[:-1] else "the weights are those before this step"
+    if math.isfinite(loss) and math.isfinite(norm):         # finite, but blown up
+        what = (f"the loss is {loss:.4g}, {loss / history.loss[0]:.3g} times its first value "
+                f"{history.loss[0]:.4g}")
+    elif not math.isfinite(loss):
+        what = f"the loss is {loss:g}"
+    else:
+        what = f"the gradient norm is {norm:g} (loss {loss:.4g})"
+    if _has_nonfinite(batch):                                # the data, at any step
+        return (f"training stopped at step {step} of {steps} ({before}): {what} because the batch of this step "
+                "itself holds NaN or infinite values; check the data (missing values, overflowing numbers)")
+    if math.isfinite(loss) and not math.isfinite(norm) and not _blown_up(history, 1e3):
+        # a finite loss of ordinary size with an infinite derivative: an operation's fault, not the step size
+        return (f"training stopped at step {step} of {steps} ({before}): {what}; an operation in the model or "
+                "loss_fn has an infinite derivative on this batch (sqrt or log at 0, a norm of a zero vector): "
+                "add a small epsilon inside it (e.g. torch.sqrt(x + 1e-12)); clipping cannot repair a NaN gradient")
     if step == 1 or not history.loss[:-1]:
-        if _has_nonfinite(batch):
-            return (f"training stopped at step {step} of {steps}, before any update: {what} because the batch "
-                    "itself holds NaN or infinite values; check the data (missing values, overflowing numbers)")
-        if not math.isfinite(loss):
-            return (f"training stopped at step {step} of {steps}, before any update: {what} on the initial "
-                    "weights; check the model's output and loss_fn (log of 0, division by 0, an overflowing value)")
-        return (f"training stopped at step {step} of {steps}, before any update: {what}; an operation in the model "
-                "or loss_fn has an infinite derivative on this batch (sqrt or log at 0, a norm of a zero vector)")
+        return (f"training stopped at step {step} of {steps}, before any update: {what} on the initial "
+                "weights; check the model's output and loss_fn (log of 0, division by 0, an overflowing value)")
+    skipped = not (math.isfinite(loss) and math.isfinite(norm))   # training_step skipped this update
     finite = [(s, v) for s, v in zip(history.steps[:-1], history.loss[:-1], strict=True) if math.isfinite(v)]
-    last = f" (the last finite loss was {finite[-1][1]:.4g} at step {finite[-1][0]})" if finite else ""
+    last = (f" (the last finite loss was {finite[-1][1]:.4g} at step {finite[-1][0]})"
+            if finite and skipped else "")
     lr = optimizer.param_groups[0].get("lr", float("nan"))
     clip_text = ("clip the gradient norm (clip_grad_norm / --clip-grad-norm, now none: try 1.0)" if clip is None
                  else f"clip the gradient norm lower (clip_grad_norm / --clip-grad-norm, now {clip:g})")
-    return (f"training diverged at step {step} of {steps}: {what}{last}; the weights are those before this step. "
-            f"Lower the learning rate (lr / --lr, now {lr:g}: try 10 times smaller) or {clip_text}")
+    tail = "; the weights are those before this step" if skipped else ""
+    log0 = ("; a loss of -inf often means a log of 0 in loss_fn (a probability or variance that reached 0): "
+            "clamp it, e.g. torch.log(p.clamp_min(1e-12))" if loss == -math.inf else "")
+    return (f"training diverged at step {step} of {steps}: {what}{last}{tail}. "
+            f"Lower the learning rate (lr / --lr, now {lr:g}: try 10 times smaller) or {clip_text}{log0}")
 
 
 def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss_fn: LossFn,
@@ -261,7 +296,10 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
     optimizer: defaults to AdamW(lr, weight_decay).
 
     Raises DivergedError (a RuntimeError) at the first step whose loss or gradient norm is NaN or infinite,
-    naming the step and what to change (`lr` / `--lr`, `clip_grad_norm` / `--clip-grad-norm`, or the data),
+    or whose loss is more than `config.blow_up_ratio` (1000) times the first loss (a blow-up that stays finite;
+    not checked when a callback other than CosineLR has an `on_step`: it watches the run and stops it itself),
+    naming the step and what to change (`lr` / `--lr`, `clip_grad_norm` / `--clip-grad-norm`, the data when
+    the batch holds NaN/inf, or an operation with an infinite derivative when only the gradient is NaN/inf),
     unless a callback's `on_step` requests a stop at that step (then training ends there, `stopped_early` says
     why). The update of that step is skipped. A backward through an earlier step's graph (a carried state not
     detached) raises RuntimeError naming `rnnlab.models.charlm.detach_state`.
@@ -292,6 +330,7 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
         for cb in callbacks:
             cb.on_eval(state, metrics)
 
+    watched = _watches_steps(callbacks)
     model.train()
     bar = progress(range(1, config.steps + 1), desc=config.desc, disable=None if config.progress else True)
     for step in bar:
@@ -310,7 +349,9 @@ def train(model: nn.Module, batches: Iterable[Batch] | Callable[[], Batch], loss
             bar.set_postfix(loss=f"{loss.item():.4g}")
         for cb in callbacks:
             cb.on_step(state)
-        if not (math.isfinite(history.loss[-1]) and math.isfinite(history.grad_norm[-1])) and not state.stop:
+        finite = math.isfinite(history.loss[-1]) and math.isfinite(history.grad_norm[-1])
+        blown_up = _blown_up(history, config.blow_up_ratio) and not watched
+        if (not finite or blown_up) and not state.stop:
             # No callback took charge (e.g. an experiment that records divergence): stop here, naming the step.
             if hasattr(bar, "close"):
                 bar.close()

@@ -88,7 +88,7 @@ def test_any_failure_inside_a_run_is_one_line(monkeypatch, capsys, error):
 
 def test_argument_errors_are_one_line_too(capsys):
     code, err = _run(["adding", "--steps", "1e3"], capsys)
-    assert code == 2 and err.count("\n") == 1 and "argument --steps: invalid int value: '1e3'" in err
+    assert code == 2 and err.count("\n") == 1 and "argument --steps: expected an integer, got '1e3'" in err
 
 
 def test_a_field_named_at_the_start_of_a_message_gets_its_option():

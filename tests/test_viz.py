@@ -170,8 +170,9 @@ def test_case_double_figure_in_a_kernel():
              "fig = plot_acf({'noise': x}, 20)\ndisplay(fig)\nplt.close(fig)",
              "fig = plot_acf({'noise': x}, 20)",
              "plot_acf({'noise': x}, 20)\nplt.show()",
-             "fig = plot_acf({'noise': x}, 20)\nfig"]
+             "fig = plot_acf({'noise': x}, 20)\nfig",
+             "fig, ax = plt.subplots()\nplot_history(History(steps=[1, 2], loss=[1.0, 0.5]), ax=ax)"]  # user's ax
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     images = [sum("image/png" in o.get("data", {}) for o in cell.outputs) for cell in nb.cells]
-    assert images == [0, 1, 1, 1, 1, 1, 1], images
+    assert images == [0, 1, 1, 1, 1, 1, 1, 1], images

@@ -11,7 +11,10 @@ named, or as strict UTF-8; anything else is refused with advice on which encodin
   naming the file, the byte offset and line, and the likely right encoding (Windows-1252 when the bytes decode
   as cp1252 and use its 0x80-0x9F characters such as curly quotes, latin-1 otherwise) with the option to pass
   (`encoding=...` / `--encoding`). A file with NUL bytes and no UTF-16/32 byte-order mark is refused as
-  "not a text file". Line endings are normalised to "\\n", as Python's `open()` does.
+  "not a text file", except UTF-16 whose every other byte is NUL (plain-ASCII text: BE when the NULs come
+  first, LE when second), which is decoded. A byte-order mark that contradicts a named encoding is refused
+  (drop the encoding). CJK bytes (Shift-JIS, EUC-KR, GBK, Big5) are recognised in the advice.
+  Line endings are normalised to "\\n", as Python's `open()` does.
 - `decode_text(data, *, encoding=None, name="<bytes>", option="path") -> str`: the same for bytes already read.
 - `detect_bom(data) -> (codec, bom_length) | None`.
 """
@@ -19,6 +22,7 @@ named, or as strict UTF-8; anything else is refused with advice on which encodin
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 from pathlib import Path
 
@@ -66,6 +70,16 @@ def resolve_path(path: str | os.PathLike, option: str = "path") -> Path:
     expanded = os.path.expanduser(os.path.expandvars(raw))
     resolved = Path(expanded)
     shown = f"{raw!r}" if expanded == raw else f"{raw!r} (= {expanded!r})"
+    if not resolved.exists() and os.path.islink(expanded):
+        try:
+            os.stat(expanded)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise FileNotFoundError(f"{option}: {shown} is a symbolic link that leads back to itself (a link "
+                                        "loop): point it at a file, or give the file's own path") from None
+        target = os.readlink(expanded)
+        raise FileNotFoundError(f"{option}: {shown} is a symbolic link to {target!r}, which does not exist (a "
+                                "dangling link): give the file's own path, or fix the link")
     if not resolved.exists():
         hint = ""
         if "$" in expanded:
@@ -78,8 +92,52 @@ def resolve_path(path: str | os.PathLike, option: str = "path") -> Path:
     return resolved
 
 
+_OTHER_LANGUAGE = ("; if the file is in another language, pass its encoding instead, e.g. shift_jis (Japanese), "
+                   "gbk (Chinese), euc_kr (Korean)")
+# Legacy East-Asian encodings, each with a test that its strict decoding is the plausible one: Korean and Chinese
+# bytes read as Shift-JIS come out as half-width katakana; Chinese bytes read as EUC-KR come out as a mix of
+# hangul and hanja where Korean text is almost all hangul.
+_CJK = (("shift_jis", "Japanese"), ("euc_kr", "Korean"), ("gbk", "Chinese, simplified"),
+        ("big5", "Chinese, traditional"))
+
+
+def _cjk_candidates(data: bytes) -> list[tuple[str, str, str]]:
+    """-> [(codec, language, sample of the decoded text)] for the East-Asian encodings that read `data` strictly
+    and plausibly, most plausible first; [] when the bytes do not look like a double-byte encoding."""
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    if not high:
+        return []
+    paired = sum(1 for i in high if (i > 0 and data[i - 1] >= 0x80) or (i + 1 < len(data) and data[i + 1] >= 0x80))
+    if paired < 0.5 * len(high):                        # Western text: accented letters stand alone among ASCII
+        return []
+    found, weak = [], []
+    for codec, language in _CJK:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        wide = [c for c in text if ord(c) >= 0x80]
+        line = next(line for line in text.splitlines() if any(ord(c) >= 0x80 for c in line))
+        entry = (codec, language, line[:24])
+        if codec == "shift_jis" and any("\uff61" <= c <= "\uff9f" for c in wide):
+            continue                                    # half-width katakana: someone else's double bytes
+        if codec == "euc_kr" and sum("\uac00" <= c <= "\ud7a3" for c in wide) < 0.9 * len(wide):
+            weak.append(entry)                          # hanja-heavy: more likely Chinese read as Korean
+            continue
+        found.append(entry)
+    return found + weak
+
+
 def _advice(data: bytes) -> tuple[str, str]:
     """-> (encoding to suggest, why) for bytes that are not UTF-8."""
+    cjk = _cjk_candidates(data)
+    if cjk:
+        codec, language, sample = cjk[0]
+        others = "".join(f"; as {c} ({lang}) it reads {s!r}" for c, lang, s in cjk[1:])
+        western = "cp1252" if {b for b in data if b >= 0x80} & _CP1252_ONLY else "latin-1"
+        line = next(line for line in data.splitlines() if any(b >= 0x80 for b in line))
+        others += f"; as {western} it reads {line.decode(western, errors='replace')[:24]!r}"
+        return codec, f"it looks like {codec} ({language}): read so it starts {sample!r}{others}"
     high = {b for b in data if b >= 0x80}
     if high & _CP1252_ONLY:
         try:
@@ -89,7 +147,7 @@ def _advice(data: bytes) -> tuple[str, str]:
         else:
             sample = sorted({chr(b).encode("latin-1").decode("cp1252") for b in high & _CP1252_ONLY})[:4]
             return "cp1252", (f"it looks like Windows-1252 (bytes 0x80-0x9F used as {' '.join(sample)}, "
-                              "as Word and Excel on Windows write)")
+                              f"as Word and Excel on Windows write)")
     return "latin-1", "it looks like latin-1 (ISO-8859-1)"
 
 
@@ -113,11 +171,18 @@ def decode_text(data: bytes, *, encoding: str | None = None, name: str = "<bytes
         try:
             codec = codecs.lookup(encoding).name
         except LookupError:
-            raise ValueError(f"encoding {encoding!r} is not an encoding Python knows (for {name}); "
-                             "try 'utf-8', 'utf-16', 'cp1252' or 'latin-1'") from None
+            raise ValueError(f"encoding={encoding!r} (--encoding {encoding}) is not an encoding Python knows "
+                             f"(for {name}); try 'utf-8', 'utf-16', 'cp1252' or 'latin-1'") from None
         skip = 0
-        if bom is not None and codecs.lookup(bom[0]).name == codec:
-            skip = bom[1]                                     # the mark of the named encoding: not part of the text
+        own = next((b for b, c, _ in _BOMS if c == codec), None)
+        if own is not None and data.startswith(own):
+            skip = len(own)                                   # the mark of the named encoding: not part of the text
+        elif (bom is not None and not bom[0].startswith(codec.removesuffix("-sig"))
+              and not (bom[0] == "utf-32-le" and codec == "utf-16")):
+            # e.g. --encoding cp1252 on a UTF-8 file with a mark: the header would read 'ï»¿date'
+            raise ValueError(f"{name} starts with a {_bom_label(bom[0])} byte-order mark, so it is "
+                             f"{_bom_label(bom[0])}, not {encoding}: leave encoding unset (drop --encoding {encoding}) "
+                             "and the mark says how to read it") from None
         try:
             return _normalise_newlines(data[skip:].decode(codec))
         except UnicodeDecodeError as err:
@@ -131,14 +196,28 @@ def decode_text(data: bytes, *, encoding: str | None = None, name: str = "<bytes
         try:
             return _normalise_newlines(data[skip:].decode(codec))
         except UnicodeDecodeError as err:
+            if codec == "utf-32-le":                          # FF FE 00 00: UTF-16 LE whose first character is NUL
+                try:
+                    return _normalise_newlines(data[2:].decode("utf-16-le"))
+                except UnicodeDecodeError:
+                    pass
             at = err.start + skip
             raise ValueError(f"{name} starts with a {_bom_label(codec)} byte-order mark but is not valid "
                              f"{_bom_label(codec)}: bytes at offset {at} (line {_line_of(data, at, codec)}) "
                              "cannot be decoded; save the file again from its program, as UTF-8") from None
     if b"\x00" in data:
         at = data.index(b"\x00")
+        even, odd = data[0::2], data[1::2]
+        # UTF-16 without a mark: the high byte of every ASCII character is NUL, first (BE) or second (LE).
+        codec = "utf-16-be" if even.count(0) > odd.count(0) else "utf-16-le"
+        nuls, others = (even, odd) if codec == "utf-16-be" else (odd, even)
+        if len(data) % 2 == 0 and not nuls.strip(b"\x00") and 0 not in others:
+            try:                                              # every other byte NUL, none between: unambiguous
+                return _normalise_newlines(data.decode(codec))
+            except UnicodeDecodeError:
+                pass
         raise ValueError(f"{name} is not a text file: it has a NUL byte at offset {at} (a binary file, or UTF-16 "
-                         "without a byte-order mark: then pass encoding='utf-16-le' (--encoding utf-16-le))")
+                         f"without a byte-order mark: then pass encoding={codec!r} (--encoding {codec}))")
     try:
         return _normalise_newlines(data.decode("utf-8"))
     except UnicodeDecodeError as err:
@@ -146,7 +225,8 @@ def decode_text(data: bytes, *, encoding: str | None = None, name: str = "<bytes
         suggest, why = _advice(data)
         raise ValueError(f"{name} is not UTF-8: byte 0x{data[at]:02x} at offset {at} (line "
                          f"{_line_of(data, at, 'latin-1')}) cannot be decoded; {why}: pass encoding={suggest!r} "
-                         f"(on the command line --encoding {suggest}), or save the file as UTF-8") from None
+                         f"(on the command line --encoding {suggest}), or save the file as UTF-8"
+                         f"{'' if suggest in dict(_CJK) else _OTHER_LANGUAGE}") from None
 
 
 def read_text(path: str | os.PathLike, *, encoding: str | None = None, option: str = "path") -> str:

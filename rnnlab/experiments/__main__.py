@@ -113,9 +113,14 @@ def main(argv: list[str] | None = None) -> int:
                                     f"line; set {DEBUG_ENV}=1 for a traceback.")
     top.add_argument("--list", action="store_true", help="list the experiments and exit")
     sub = top.add_subparsers(dest="name", metavar="NAME")
+    parsers = {}
     for exp in sorted(EXPERIMENTS.values(), key=lambda e: e.name):
-        add_config_arguments(sub.add_parser(exp.name, help=exp.help, description=exp.help), exp.config_class)
-    args = top.parse_args(argv)
+        parsers[exp.name] = sub.add_parser(exp.name, help=exp.help, description=exp.help)
+        add_config_arguments(parsers[exp.name], exp.config_class)
+    args, unknown = top.parse_known_args(argv)
+    if unknown:                                   # name the experiment's own --help, where its options are listed
+        (parsers[args.name] if args.name in parsers else top).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     if args.list or args.name is None:
         width = max(len(name) for name in EXPERIMENTS)
         for exp in sorted(EXPERIMENTS.values(), key=lambda e: e.name):

@@ -129,6 +129,13 @@ def run_numpy_char_rnn(config: NumpyCharRNNConfig) -> Result:
         losses.append(loss)
         norms.append(norm)
         pos += seq
+        if not math.isfinite(loss) or loss > 1e3 * losses[0]:                # never a silently diverged run
+            from rnnlab.train import DivergedError
+
+            raise DivergedError(f"training diverged at step {len(losses)} of {config.steps}: the loss is {loss:.4g}"
+                                f" ({loss / losses[0]:.3g} times its first value {losses[0]:.4g}). Lower the "
+                                f"learning rate (lr / --lr, now {config.lr:g}) or clip the gradient norm "
+                                f"(clip_grad_norm / --clip-grad-norm)", len(losses), loss, norm)
     metrics = {"final_loss": text_loss(params, ids, vocab),
                "initial_loss": initial,
                "uniform_loss": math.log(vocab),

@@ -48,15 +48,26 @@ class TrainingBlock:
         own = cls.__dict__.get("__post_init__")
         if own is not None and not getattr(own, "_checks_fields", False):
             def __post_init__(self: TrainingBlock, _own: Callable = own) -> None:
-                TrainingBlock.check_fields(self)
+                TrainingBlock.check_fields(self, own=_own)
                 _own(self)
 
             __post_init__._checks_fields = True  # type: ignore[attr-defined]
             cls.__post_init__ = __post_init__  # type: ignore[method-assign]
 
-    def check_fields(self) -> None:
+    def check_fields(self, own: Callable[[Any], None] | None = None) -> None:
         """Refuse, by the option's name, a value of the wrong type, a non-finite number, a negative count, a value
-        outside a field's `choices`, and the shared fields' impossible values (steps, batch size, lr...)."""
+        outside a field's `choices`, and the shared fields' impossible values (steps, batch size, lr...).
+
+        The most specific limit speaks first: the shared fields' own limits (steps >= 1...) before the generic
+        ones, and for a negative count the config's own checks (`own`, its `__post_init__`: e.g. T >= 2) before
+        the generic ">= 0", so a user is never told ">= 0" and then, for 0, ">= 1"."""
+        shared = {"seed": (check_int, dict(minimum=0, maximum=2**32 - 1)), "steps": (check_int, dict(minimum=1)),
+                  "batch_size": (check_int, dict(minimum=1)), "eval_every": (check_int, dict(minimum=1)),
+                  "lr": (check_float, dict(minimum=0.0, strict_minimum=True)),
+                  "clip_grad_norm": (check_float, dict(minimum=0.0, strict_minimum=True))}
+        for name, (check, bounds) in shared.items():
+            if getattr(self, name) is not None:  # a config may leave one to be resolved later (None)
+                check(getattr(self, name), f"{name} (--{name.replace('_', '-')})", **bounds)
         hints = typing.get_type_hints(type(self))
         for f in dataclasses.fields(self):
             value, (kind, optional) = getattr(self, f.name), _base_type(hints[f.name])
@@ -69,20 +80,18 @@ class TrainingBlock:
                 if not isinstance(value, bool):
                     raise TypeError(f"{f.name} ({option}) must be True or False, got {value!r}")
             elif kind is int:
-                check_int(value, f"{f.name} ({option})", minimum=0)
+                try:
+                    check_int(value, f"{f.name} ({option})", minimum=0)
+                except ValueError:
+                    if own is not None:
+                        own(self)                       # its own limit (e.g. T >= 2) names the right bound
+                    raise
             elif kind is float:
                 check_float(value, f"{f.name} ({option})")
             elif kind is str and not isinstance(value, str):
                 raise TypeError(f"{f.name} ({option}) must be a string, got {type(value).__name__} ({value!r})")
             if f.metadata.get("choices") is not None:
                 check_choice(value, f"{f.name} ({option})", f.metadata["choices"])
-        shared = {"seed": (check_int, dict(minimum=0, maximum=2**32 - 1)), "steps": (check_int, dict(minimum=1)),
-                  "batch_size": (check_int, dict(minimum=1)), "eval_every": (check_int, dict(minimum=1)),
-                  "lr": (check_float, dict(minimum=0.0, strict_minimum=True)),
-                  "clip_grad_norm": (check_float, dict(minimum=0.0, strict_minimum=True))}
-        for name, (check, bounds) in shared.items():
-            if getattr(self, name) is not None:  # a config may leave one to be resolved later (None)
-                check(getattr(self, name), f"{name} (--{name.replace('_', '-')})", **bounds)
 
     def train_config(self, desc: str = "training", **overrides: Any) -> Any:
         """The `rnnlab.train.TrainConfig` for this block (steps, lr, clipping, evaluation, progress)."""
@@ -173,9 +182,16 @@ def add_config_arguments(parser: argparse.ArgumentParser, config_class: type) ->
                                 help=help_text)
             continue
         convert = kind
-        if optional:
-            def convert(text: str, kind: type = kind) -> Any:
-                return None if text.lower() == "none" else kind(text)
+        if optional or kind in (int, float):
+            what = {int: "an integer", float: "a number"}.get(kind, kind.__name__) + (" or 'none'" if optional else "")
+
+            def convert(text: str, kind: type = kind, optional: bool = optional, what: str = what) -> Any:
+                if optional and text.strip().lower() == "none":
+                    return None
+                try:
+                    return kind(text)
+                except (TypeError, ValueError):
+                    raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         parser.add_argument(*flags, dest=f.name, type=convert, default=default,
                             choices=f.metadata.get("choices"), help=help_text)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rnnlab.viz.figure import subplots
+from rnnlab.viz.figure import figure_of, subplots
 
 
 def plot_cost_vs_length(lengths: Sequence[int], costs: Mapping[str, Sequence[float]], *, ylabel: str,
@@ -22,7 +22,7 @@ def plot_cost_vs_length(lengths: Sequence[int], costs: Mapping[str, Sequence[flo
         raise ValueError(f"lengths must be at least two positive numbers, got {lengths.tolist()}")
     if not costs:
         raise ValueError("costs is empty; expected {label: values, ...}")
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(5.5, 3.8))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(5.5, 3.8))
     for label, values in costs.items():
         values = np.asarray(values, dtype=float)
         if values.shape != lengths.shape:

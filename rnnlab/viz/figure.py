@@ -73,3 +73,20 @@ class ShownOnceFigure(Figure):
 def subplots(*args: Any, **kwargs: Any) -> tuple[Figure, Any]:
     """`plt.subplots` drawing on a ShownOnceFigure; same arguments, same return values."""
     return plt.subplots(*args, FigureClass=ShownOnceFigure, **kwargs)
+
+
+def figure_of(ax: Any) -> Figure:
+    """The figure an Axes the user passed (`ax=`) draws on, made to show once like rnnlab's own figures.
+
+    A plain matplotlib Figure (from `plt.subplots()`) becomes a ShownOnceFigure in place (its class changes; it
+    has the same data and methods, plus the display rule of the module docstring), so a plotting function that
+    returns it as a cell's last value does not show it twice. Any other Figure subclass is left as it is.
+    Returns `ax.figure` (a SubFigure when the Axes is in one: its root figure is the one converted).
+    """
+    fig = ax.figure
+    root = fig
+    while not isinstance(root, Figure) and getattr(root, "figure", None) is not None and root.figure is not root:
+        root = root.figure                         # a SubFigure: the figure pyplot knows is its root
+    if type(root) is Figure:
+        root.__class__ = ShownOnceFigure
+    return fig

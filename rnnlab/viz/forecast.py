@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from rnnlab.validate import check_array, check_int
-from rnnlab.viz.figure import subplots
+from rnnlab.viz.figure import figure_of, subplots
 
 
 def autocorrelation(y: np.ndarray, max_lag: int) -> np.ndarray:
@@ -24,7 +24,7 @@ def plot_series_split(dates: np.ndarray, y: np.ndarray, train_end: int, val_end:
                       ylabel: str = "value", ax: plt.Axes | None = None) -> plt.Figure:
     """The whole series, coloured by part: train, validation, test."""
     check_array(y, "y", ndim=1)
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(9, 3))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(9, 3))
     for (a, b), name, colour in (((0, train_end), "train", "C0"), ((train_end, val_end), "validation", "C1"),
                                  ((val_end, len(y)), "test", "C3")):
         ax.plot(dates[a:b], y[a:b], lw=0.7, color=colour, label=name)
@@ -48,10 +48,12 @@ def acf_outside_band(values: np.ndarray, max_lag: int) -> tuple[int, float]:
     return int((np.abs(r) > white_noise_band(len(values))).sum()), 0.05 * max_lag
 
 
-def plot_acf(series: Mapping[str, np.ndarray], max_lag: int, *, ax: plt.Axes | None = None) -> plt.Figure:
+def plot_acf(series: Mapping[str, np.ndarray], max_lag: int, *, ax: plt.Axes | None = None,
+             unit: str = "steps") -> plt.Figure:
     """Autocorrelation at lags 1..max_lag as bars (side by side for several series), with the +-1.96/sqrt(n)
-    band that white noise stays inside at 95% of lags."""
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6, 3))
+    band that white noise stays inside at 95% of lags (drawn as a shaded band between dashed lines).
+    unit: the time unit of one lag, for the x-axis label (e.g. "days")."""
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(6, 3))
     n = min(len(v) for v in series.values())
     lags = np.arange(1, max_lag + 1)
     width = 0.8 / len(series)
@@ -59,9 +61,11 @@ def plot_acf(series: Mapping[str, np.ndarray], max_lag: int, *, ax: plt.Axes | N
         ax.bar(lags + (i - (len(series) - 1) / 2) * width, autocorrelation(values, max_lag)[1:], width=width,
                color=f"C{i}", label=name)
     band = white_noise_band(n)
-    ax.axhspan(-band, band, color="grey", alpha=0.25, label="white-noise band (95%)")
+    ax.axhspan(-band, band, color="orange", alpha=0.3, zorder=0, label=f"white-noise band (95%): +-{band:.3f}")
+    for edge in (-band, band):
+        ax.axhline(edge, color="darkorange", lw=1, ls="--")
     ax.axhline(0, color="black", lw=0.5)
-    ax.set_xlabel("lag")
+    ax.set_xlabel(f"lag k ({unit})")
     ax.set_ylabel("autocorrelation")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
@@ -74,7 +78,7 @@ def plot_forecast(dates: np.ndarray, truth: np.ndarray, forecasts: Mapping[str, 
                   ax: plt.Axes | None = None) -> plt.Figure:
     """Truth and one or more forecasts over the same dates, with an optional shaded interval [lower, upper]."""
     check_array(truth, "truth", ndim=1)
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(9, 3.2))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(9, 3.2))
     ax.plot(dates, truth, color="black", lw=1.2, label="truth")
     if lower is not None and upper is not None:
         ax.fill_between(dates, lower, upper, color="C0", alpha=0.25, label="80% interval")
@@ -91,7 +95,7 @@ def plot_forecast(dates: np.ndarray, truth: np.ndarray, forecasts: Mapping[str, 
 def plot_metric_by_horizon(table: Mapping[str, Mapping[int, float]], *, metric: str = "MAE",
                            ax: plt.Axes | None = None) -> plt.Figure:
     """One line per model: the metric (y) against the horizon (x); table[model][horizon] = value."""
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6, 3.2))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(6, 3.2))
     for name, row in table.items():
         hs = sorted(row)
         ax.plot(hs, [row[h] for h in hs], marker="o", label=name)
@@ -105,7 +109,7 @@ def plot_metric_by_horizon(table: Mapping[str, Mapping[int, float]], *, metric: 
 def plot_lag_correlation(forecast: np.ndarray, truth: np.ndarray, lags: Sequence[int] = range(-3, 4), *,
                          ax: plt.Axes | None = None) -> plt.Figure:
     """Correlation of the forecast at t with the truth at t - lag: a peak at lag 1 means 'a lagged copy'."""
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(5, 3))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(5, 3))
     lags = list(lags)
     ax.bar(lags, [lagged_correlation(forecast, truth, k) for k in lags], color="C0")
     ax.set_xlabel("lag k: forecast(t) against truth(t - k)")

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rnnlab.viz.figure import subplots
+from rnnlab.viz.figure import figure_of, subplots
 
 # how each gate's values are coloured: gates live in [0, 1], states and candidates in [-1, 1] (c is unbounded)
 _RANGES = {"input": (0, 1), "forget": (0, 1), "output": (0, 1), "reset": (0, 1), "update": (0, 1),
@@ -85,7 +85,7 @@ def plot_gradient_flow(norms: Mapping[str, np.ndarray], *, title: str = "", floo
     """
     if not norms:
         raise ValueError("norms is empty; expected {label: array of shape (time,)}")
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(7, 3.8))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(7, 3.8))
     for label, values in norms.items():
         values = np.asarray(values, dtype=float)
         if values.ndim != 1:

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from rnnlab.validate import check_array, check_int
-from rnnlab.viz.figure import subplots
+from rnnlab.viz.figure import figure_of, subplots
 
 
 def _node(ax: plt.Axes, x: float, y: float, text: str, colour: str) -> None:
@@ -73,7 +73,7 @@ def plot_gradient_norms(curves: Mapping[str, np.ndarray], bounds: Mapping[str, n
     optional dashed bounds with the same labels (same colour)."""
     if not curves:
         raise ValueError("curves is empty; expected at least one {label: norms}")
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 4))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(6.5, 4))
     for i, (label, norms) in enumerate(curves.items()):
         norms = np.asarray(norms, dtype=float)
         check_array(norms, f"curves[{label!r}]", ndim=1)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from rnnlab.viz.figure import subplots
+from rnnlab.viz.figure import figure_of, subplots
 
 
 def plot_attention(weights: np.ndarray, source_tokens: Sequence[str], target_tokens: Sequence[str], *,
@@ -24,7 +24,7 @@ def plot_attention(weights: np.ndarray, source_tokens: Sequence[str], target_tok
         height = min(1.5 + 0.3 * len(target_tokens), 12)
         fig, ax = subplots(figsize=(width, height))
     else:
-        fig = ax.figure
+        fig = figure_of(ax)
     im = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
     ax.set_xticks(range(len(source_tokens)), [repr(t)[1:-1] if t == " " else t for t in source_tokens],
                   rotation=90, fontsize=8)
@@ -44,7 +44,7 @@ def plot_scores_by_length(curves: Mapping[str, Mapping[str, float]], *, ylabel: 
     """Score per source-length bucket, one line per model: curves[label] = {'1-5': score, '6-10': ...}."""
     if not curves:
         raise ValueError("curves is empty; expected {model label: {bucket: score}}")
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 3.8))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(6.5, 3.8))
     buckets = list(next(iter(curves.values())))
     for label, scores in curves.items():
         if list(scores) != buckets:
@@ -62,7 +62,7 @@ def plot_position_accuracy(curves: Mapping[str, Sequence[float]], *, title: str 
     """Token accuracy at each output position, one line per decoding mode (e.g. teacher forced, free running)."""
     if not curves:
         raise ValueError("curves is empty; expected {label: accuracy per position}")
-    fig, ax = (ax.figure, ax) if ax is not None else subplots(figsize=(6.5, 3.5))
+    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(6.5, 3.5))
     for label, acc in curves.items():
         acc = np.asarray(acc, dtype=float)
         ax.plot(np.arange(1, acc.size + 1), acc, marker="o", ms=3, label=label)

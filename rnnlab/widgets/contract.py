@@ -69,9 +69,15 @@ def _running_loop() -> Any:
         return None
 
 
+FRONT_END = object()  # pass as `change` to Redrawer.request for an event of the front end that is no trait change
+
+
 def from_front_end(change: Any) -> bool:
     """Whether a trait change came from the front end (a slider released, a box typed in): ipywidgets sets the
-    value inside `_lock_property` and fires the observers before releasing the lock."""
+    value inside `_lock_property` and fires the observers before releasing the lock. `FRONT_END` (a button
+    click's handler passes it) counts as one too."""
+    if change is FRONT_END:
+        return True
     owner = getattr(change, "owner", None) if change is not None else None
     return bool(getattr(owner, "_property_lock", None))
 
@@ -88,8 +94,9 @@ class Redrawer:
       cell sees the new view.
     """
 
-    def __init__(self, redraw: Callable[[], View]) -> None:
+    def __init__(self, redraw: Callable[[], View], show_error: Callable[[View], None] | None = None) -> None:
         self._redraw = redraw
+        self._show_error = show_error   # draws a failed redraw's message where the view would be
         self.view = View()
         self.stale = False        # a change came since the last redraw started
         self.scheduled = False    # a redraw is waiting in the event loop
@@ -120,15 +127,22 @@ class Redrawer:
         self.flush()
 
     def flush(self) -> View:
-        """Draw if stale (once more at most if a change came during the draw); return the latest View."""
+        """Draw if stale (once more at most if a change came during the draw); return the latest View. A redraw
+        that raises does not vanish into the kernel's log: its error becomes the View's message (data None),
+        shown in the widget's output by `show_error`."""
         rounds = 0
         while self.stale and not self.running and rounds < 2:
             self.stale, self.running = False, True
             try:
                 self.view = self._redraw()
-                self.count += 1
+            except Exception as err:  # noqa: BLE001 - shown to the reader; in an event loop it would vanish
+                self.view = View(None, f"this view could not be drawn: {type(err).__name__}: {err}. Change a "
+                                       "control to try again; if it persists, report it with these values")
+                if self._show_error is not None:
+                    self._show_error(self.view)
             finally:
                 self.running = False
+            self.count += 1
             rounds += 1
         return self.view
 
@@ -168,12 +182,27 @@ def _box_class() -> type:
             def pending(self) -> bool:
                 return self._redrawer.stale
 
+            def request_redraw(self, _event: object = None) -> None:
+                """A front-end event (a button click) wants a redraw: coalesced like a released slider."""
+                self._redrawer.request(FRONT_END)
+
             def redraw(self, _change: object = None) -> View:
                 """Draw now, for the controls' current values."""
                 return self._redrawer.redraw_now()
 
         _BOX_CLASS = WidgetBox
     return _BOX_CLASS
+
+
+def _show_message(output: Any, message: str) -> None:
+    """Put a message where a widget draws its view: an HTML widget's value, or an Output widget's text."""
+    import html
+
+    if "value" in getattr(output, "traits", dict)() and isinstance(getattr(output, "value", None), str):
+        output.value = f'<p style="color:#b00">{html.escape(message)}</p>'
+    elif hasattr(output, "clear_output"):
+        output.clear_output()
+        output.append_stdout(message + "\n")
 
 
 def wire(controls: Mapping[str, Any], output: Any, redraw: Callable[[], View], *, extra: tuple = (),
@@ -193,7 +222,7 @@ def wire(controls: Mapping[str, Any], output: Any, redraw: Callable[[], View], *
     box = _box_class()([*controls.values(), *extra, output])
     box.controls = dict(controls)
     box._output = output
-    box._redrawer = Redrawer(redraw)
+    box._redrawer = Redrawer(redraw, show_error=lambda view: _show_message(output, view.message))
     for name, control in controls.items():
         if "continuous_update" in control.traits():
             control.continuous_update = name in live

@@ -84,6 +84,10 @@ def gradient_explorer_data(radius: float, length: int, activation: str = "tanh",
         notes.append(f"collapse: the gradient vanished (below 1e-300) at distance T - t = {k}")
     elif length > 1 and np.abs(hs[length // 2:]).max() < TINY:
         notes.append("collapse: the hidden state is exactly 0 (every unit is off)")
+    if not np.isfinite(bound).all():                                  # the bound, not the measured norms
+        k = int(np.argmax(~np.isfinite(bound))) + 1
+        notes.append(f"the bound (sigma_max gamma)^k = {sigma_max * act.gamma:.3g}^k exceeds 1e308 from distance "
+                     f"T - t = {k} (too large for a float): it is drawn only up to there")
     return {**result, "norms": norms, "bound": bound, "hs": hs, "message": "; ".join(notes)}
 
 

@@ -113,7 +113,7 @@ def make_textgen_widget(model: CharLM, vocab: Vocab, *, prompt: str = "", length
 
     def regenerate(_: object = None) -> None:
         seed["value"] += 1
-        box.redraw()
+        box.request_redraw()    # coalesced: a burst of clicks generates once, with the last seed
 
     button.on_click(regenerate)
     box.controls["regenerate"] = button
