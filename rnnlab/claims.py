@@ -108,7 +108,7 @@ def measure(name: str, value: float, *, unit: str = "", digits: int = 3) -> None
     if not others:
         print(text + "; no other seed measured yet (run make claims)")
         return
-    if all(math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12) for v in others.values()):
+    if all(math.isclose(v, value, rel_tol=1e-9, abs_tol=0.0) for v in others.values()):
         print(f"{text}; the same on {_seed_label(list(others))} (make claims): it does not depend on the seed")
         return
     low, high = min(others.values()), max(others.values())
@@ -203,7 +203,7 @@ def _other_seeds_of_claim(statement: str, value: float, unit: str = "") -> str:
         return ""
     values = {int(r["seed"]): float(r["value"]) for r in rows if r.get("value") is not None}
     label = _seed_label([int(r["seed"]) for r in rows])
-    if values and len(values) == len(rows) and all(math.isclose(v, value, rel_tol=1e-9, abs_tol=1e-12)
+    if values and len(values) == len(rows) and all(math.isclose(v, value, rel_tol=1e-9, abs_tol=0.0)
                                                    for v in values.values()):
         return f"; the same on {label} (make claims): it does not depend on the seed"
     held = sum(bool(r["holds"]) for r in rows)

@@ -90,12 +90,14 @@ def _backward(variant=None):
         batch, T, H = hs.shape
         grads = {"W_xh": np.zeros((H, x.shape[2])), "W_hh": np.zeros_like(W_hh), "b_h": np.zeros(H)}
         grads["W_hy"] = np.einsum("bto,bth->oh", dy, hs)
-        grads["b_y"] = dy.sum(axis=(0, 1))
+        grads["b_y"] = dy.sum(axis=0) if variant == "b_y_batch_only" else dy.sum(axis=(0, 1))
         dh_next = np.zeros((batch, H))
         for t in reversed(range(T)):
             h_prev = hs[:, t - 1] if t > 0 else h0
             if variant == "h0_wrong":
                 h_prev = hs[:, t - 1]
+            if variant == "h_prev_now":
+                h_prev = hs[:, t]                        # off by one: the state step t computes
             dh = dy[:, t] @ W_hy + dh_next
             if variant == "no_carry":
                 dh = dy[:, t] @ W_hy
@@ -119,6 +121,8 @@ BACKWARD_WORDS = {
     "WhhT": "the gradient of W_hh is transposed",
     "carry_dh": "you carried dh @ W_hh back",
     "carry_T": "you carried da @ W_hh.T back",
+    "h_prev_now": "you used h_prev = hs[:, t]",
+    "b_y_batch_only": "you summed dy over the batch only",
 }
 
 
@@ -153,7 +157,8 @@ def _numgrad(kind):
             minus = f()
             if kind != "no_restore":
                 x[i] = old
-            g[i] = (plus - minus) / (eps if kind == "over_eps" else 2 * eps)
+            g[i] = (plus - minus) / 2 * eps if kind == "precedence" else (
+                (plus - minus) / (eps if kind == "over_eps" else 2 * eps))
         return g
     return numerical_gradient
 
@@ -162,6 +167,7 @@ def _numgrad(kind):
     ("one_sided", "one-sided difference"),
     ("no_restore", "put every entry back"),
     ("over_eps", "twice the right one"),
+    ("precedence", "operator precedence"),
     ("copy", "zero everywhere"),
     ("rows", "np.ndindex(x.shape)"),
 ])

@@ -124,3 +124,16 @@ def test_word_is_chosen_by_the_comparison():
 def test_a_ratio_close_to_one_keeps_its_digits(capsys):
     claim("close", 1.0, ">", 0.9965)
     assert "1.0035x" in capsys.readouterr().out
+
+
+def test_tiny_numbers_that_differ_between_seeds_are_not_called_seed_independent(tmp_path, monkeypatch, capsys):
+    rows = [{"notebook": "04", "seed": s, "kind": "claim", "name": "ratio tiny", "value": v, "relation": "<",
+             "threshold": 1e-6, "holds": True} for s, v in [(11, 9.44e-55), (12, 5.63e-26), (13, 1e-30)]]
+    (tmp_path / "nb04.json").write_text(json.dumps(rows))
+    monkeypatch.setattr(claims_module, "RESULTS_DIR", tmp_path)
+    monkeypatch.delenv("RNNLAB_SEED", raising=False)
+    claims_module._committed_rows.cache_clear()
+    claim("ratio tiny", 7.2e-24, "<", 1e-6)
+    claims_module._committed_rows.cache_clear()
+    out = capsys.readouterr().out
+    assert "held on 3 of 3" in out and "does not depend" not in out

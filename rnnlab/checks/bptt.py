@@ -50,6 +50,10 @@ BACKWARD_MISTAKES = {
     "h0_zero": "at t = 0 the previous state is h0, not zeros: use h_prev = h0 at the first step",
     "forward_loop": "the loop runs forward in time: the gradient is carried from step t+1 back to step t, so "
                     "loop over reversed(range(T))",
+    "h_prev_now": "the previous state is off by one step: you used h_prev = hs[:, t], the state step t computes; "
+                  "W_hh multiplies the state before it, h_prev = hs[:, t-1] (and h0 at t = 0)",
+    "h_prev_now_h0": "the previous state is off by one step: you used h_prev = hs[:, t], the state step t "
+                     "computes; W_hh multiplies the state before it, h_prev = hs[:, t-1] (and h0 at t = 0)",
 }
 
 
@@ -64,6 +68,8 @@ def _backward_with(mistake: str | None, dy: np.ndarray, x: np.ndarray, h0: np.nd
     order = range(T) if mistake == "forward_loop" else reversed(range(T))
     for t in order:
         h_prev = hs[:, t - 1] if t > 0 else {"h0_last": hs[:, -1], "h0_zero": 0 * h0}.get(mistake or "", h0)
+        if mistake == "h_prev_now" or (mistake == "h_prev_now_h0" and t > 0):
+            h_prev = hs[:, t]                                        # the state of step t itself: off by one
         dh = dy[:, t] @ W_hy + (0 if mistake == "no_carry" else dh_next)      # (batch, hidden): dL/dh_t
         h_t = {"tanh_prev": hs[:, t - 1], "tanh_prev_h0": hs[:, t - 1] if t > 0 else h0}.get(mistake or "", hs[:, t])
         da = dh if mistake == "no_tanh" else dh * (1 - h_t**2)              # (batch, hidden): dL/da_t
@@ -83,8 +89,9 @@ def check_rnn_backward(rnn_backward_fn: Callable) -> bool:
     for the tanh RNN; dy: (batch, time, output), x: (batch, time, input), hs: (batch, time, hidden).
 
     Names, in words, each of the mistakes in BACKWARD_MISTAKES (the carry missing or taken before tanh', tanh'
-    missing or at h_{t-1}, W_hh's gradient or the carry transposed, hs[:, -1] or zeros in place of h0, a loop
-    forward in time); other errors are located by the first gradient that differs.
+    missing or at h_{t-1}, W_hh's gradient or the carry transposed, hs[:, -1] or zeros in place of h0, hs[:, t] in
+    place of h_{t-1}, a loop forward in time) and a b_y gradient not summed over batch and time; other errors
+    are located by the first gradient that differs.
     """
 
     def test() -> None:
@@ -99,6 +106,14 @@ def check_rnn_backward(rnn_backward_fn: Callable) -> bool:
             missing = [k for k in GRAD_NAMES if k not in got]
             if missing:
                 raise ExerciseFailure(f"your dict has no gradient for {missing}")
+            by_shape = tuple(getattr(got["b_y"], "shape", np.shape(got["b_y"])))
+            summed_over = {tuple(dy.sum(axis=0).shape): "the batch only", tuple(dy.sum(axis=1).shape): "time only",
+                           tuple(dy.shape): "neither batch nor time"}
+            if by_shape != expected["b_y"].shape and by_shape in summed_over:
+                raise ExerciseFailure(f"the gradient of b_y has shape {by_shape}: you summed dy over "
+                                      f"{summed_over[by_shape]}; b_y is added at every step of every sequence, so "
+                                      "its gradient is dy summed over batch and time, dy.sum(axis=(0, 1)), shape "
+                                      f"{tuple(expected['b_y'].shape)}")
             if not _same_grads(got, expected):
                 for mistake, message in BACKWARD_MISTAKES.items():
                     wrong = _backward_with(mistake, *args)
@@ -125,8 +140,8 @@ def _numerical_with(mistake: str, f: Callable[[], float], x: np.ndarray, eps: fl
         x[i] = old - eps
         minus = f()
         x[i] = old
-        g[i] = {"forward": (plus - f0) / eps, "backward": (f0 - minus) / eps,
-                "over_eps": (plus - minus) / eps}.get(mistake, (plus - minus) / (2 * eps))
+        g[i] = {"forward": (plus - f0) / eps, "backward": (f0 - minus) / eps, "over_eps": (plus - minus) / eps,
+                "precedence": (plus - minus) / 2 * eps}.get(mistake, (plus - minus) / (2 * eps))
     return g
 
 
@@ -137,6 +152,9 @@ _NUMERICAL_MISTAKES = {
                 "central difference (f(x+eps) - f(x-eps)) / (2 eps)",
     "over_eps": "your gradient is twice the right one: the central difference divides by 2 eps, "
                 "(f(x+eps) - f(x-eps)) / (2 eps)",
+    "precedence": "your gradient is eps**2 times the right one: (plus - minus) / 2 * eps divides by 2 and then "
+                  "multiplies by eps (operator precedence: / and * go left to right); write "
+                  "(plus - minus) / (2 * eps)",
     "rows": "x[i] with i in range(len(x)) nudges a whole row of a 2-D array at once: loop over every entry with "
             "`for i in np.ndindex(x.shape)`",
 }
@@ -157,7 +175,8 @@ def check_numerical_gradient(numerical_gradient_fn: Callable) -> bool:
     """numerical_gradient_fn(f, x, eps) -> array like x: central differences of f() while nudging x in place.
 
     Names, in words: x not restored; a one-sided difference (forward or backward); dividing by eps instead of
-    2 eps; a gradient of zeros (a copy of x nudged); range(len(x)) on a 2-D array.
+    2 eps; `/ 2 * eps` (operator precedence: eps**2 times the gradient); a gradient of zeros (a copy of x
+    nudged); range(len(x)) on a 2-D array.
     """
 
     def test() -> None:
@@ -167,7 +186,7 @@ def check_numerical_gradient(numerical_gradient_fn: Callable) -> bool:
         got = student_answer(numerical_gradient_fn, cube, x, 1e-5, like=x)
         if not np.array_equal(x, before):
             raise ExerciseFailure("x changed: put every entry back after nudging it")
-        _name_numerical_mistake(got, cube, x, 1e-5, 3 * x**2, ("forward", "backward", "over_eps"))
+        _name_numerical_mistake(got, cube, x, 1e-5, 3 * x**2, ("forward", "backward", "over_eps", "precedence"))
         compare_arrays("gradient of sum(x**3)", got, 3 * x**2, atol=1e-7)
         A = np.arange(6.0).reshape(2, 3) / 10                       # a 2-D array too
         sines = lambda: float(np.sum(np.sin(A)))                    # noqa: E731
