@@ -20,6 +20,7 @@ from rnnlab.experiments.translation import (
     TranslateConfig,
     TranslateResult,
     check_model_contract,
+    config_data,
     evaluate_translations,
     make_model,
     run_translate,
@@ -163,7 +164,9 @@ def test_read_pairs_names_the_bad_line(tmp_path, bad, words):
     path = _write(tmp_path, "p.tsv", GOOD + bad)
     with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")) as err:
         read_pairs(path)
-    assert "--pairs" in str(err.value)
+    assert str(err.value).startswith("path file") and "--pairs" not in str(err.value)  # Python names its argument
+    with pytest.raises(ValueError, match="pairs \\(--pairs\\) file"):                 # an experiment names both
+        config_data(TranslateConfig(pairs=str(path)))
 
 
 def test_read_pairs_encodings_and_missing_files(tmp_path):
@@ -173,7 +176,7 @@ def test_read_pairs_encodings_and_missing_files(tmp_path):
     assert read_pairs(cp, encoding="cp1252")[-1] == ("Don’t save", "Ne pas enregistrer")
     utf16 = _write(tmp_path, "u.tsv", "\ufeff" + GOOD, encoding="utf-16-le")
     assert len(read_pairs(utf16)) == 30
-    with pytest.raises(FileNotFoundError, match="--pairs"):
+    with pytest.raises(FileNotFoundError, match="path"):
         read_pairs(tmp_path / "nope.tsv")
     with pytest.raises(ValueError, match="at least 10"):
         read_pairs(_write(tmp_path, "few.tsv", "a\tb\n"))

@@ -525,11 +525,12 @@ TASKS = ["dates", "grammar", "ui"]
 MIN_PAIRS = 10  # fewest pairs a file of one's own may hold (a training set and a held-out test set)
 
 
-def read_pairs(path: str | Path, *, encoding: str | None = None, option: str = "--pairs") -> list[Pair]:
+def read_pairs(path: str | Path, *, encoding: str | None = None, option: str = "path") -> list[Pair]:
     """The (source, target) pairs of a tab-separated file: one pair per line, `source<TAB>target`, as written.
 
     Blank lines are skipped; text is kept as typed (tokenising comes later). Encoding: a byte-order mark, else
-    strict UTF-8, or `encoding` (see `rnnlab.data.reading.read_text`). Errors name `option`, the file and the
+    strict UTF-8, or `encoding` (see `rnnlab.data.reading.read_text`). Errors name `option` (what the user typed
+    the path under: `path` when called from Python, "pairs (--pairs)" from an experiment), the file and the
     line: FileNotFoundError (no such file), ValueError for bytes that are not the encoding (with the encoding
     to pass), a line without exactly two tab-separated columns, an empty source or target, fewer than
     MIN_PAIRS pairs.
@@ -562,7 +563,7 @@ def read_pairs(path: str | Path, *, encoding: str | None = None, option: str = "
 
 
 def load_pairs(path: str | Path, *, n_test: int | None = None, seed: int = 0, encoding: str | None = None,
-               task: str | None = None, option: str = "--pairs") -> ParallelData:
+               task: str | None = None, option: str = "path") -> ParallelData:
     """Your own sentence pairs (a TSV file, see `read_pairs`) as a ParallelData, ready to train on.
 
     Text is lower-cased and split into words and punctuation (`rnnlab.data.real_pairs.tokenize_text`, as for

@@ -119,9 +119,10 @@ def config_data(config: TranslateConfig) -> ParallelData:
     """The data set a config names: its `--pairs` file (read afresh) or its built-in `task`."""
     if config.pairs is None:
         return load_task(config.task, config.n_train, config.n_test, config.data_seed)
-    probe = load_pairs(config.pairs, seed=config.data_seed, encoding=config.encoding)   # the default split
+    option = "pairs (--pairs)"                                       # the config field / command-line option
+    probe = load_pairs(config.pairs, seed=config.data_seed, encoding=config.encoding, option=option)  # default split
     n_test = min(config.n_test, len(probe.test))
-    data = load_pairs(config.pairs, n_test=n_test, seed=config.data_seed, encoding=config.encoding)
+    data = load_pairs(config.pairs, n_test=n_test, seed=config.data_seed, encoding=config.encoding, option=option)
     if config.n_train < len(data.train):
         data = ParallelData(data.task, data.level, data.train[: config.n_train], data.test)
     return data
