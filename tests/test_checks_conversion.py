@@ -17,7 +17,7 @@ import torch
 
 import rnnlab.checks
 from rnnlab.checks import ExerciseFailure, as_reference, call_student, check_exercise
-from rnnlab.checks.beyond import check_causal_attention, check_parallel_scan
+from rnnlab.checks.beyond import check_causal_attention, check_parallel_scan, check_ssm_step, ssm_step_reference
 from rnnlab.checks.bptt import (
     check_clip_gradients,
     check_jacobian_product,
@@ -102,6 +102,7 @@ REFERENCES = {
     check_temperature_softmax: next_char_distribution,
     check_additive_attention: _additive,
     check_parallel_scan: lambda log_a, log_b: parallel_scan_log(log_a, log_b),
+    check_ssm_step: ssm_step_reference,
     check_causal_attention: attention_reference,
 }
 NEEDS_AUTOGRAD = {check_lstm_cell, check_gru_cell}   # the check takes gradients through the answer: torch only

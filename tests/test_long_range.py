@@ -50,7 +50,7 @@ def test_command_line_options_keep_their_names(capsys):
     assert set(record["metrics"]) >= {"test_mse", "baseline_mse"}
     with pytest.raises(SystemExit):
         main(["copy", "--model", "lstm", "--delay", "0", "--no-progress"])
-    assert "delay must be >= 1" in capsys.readouterr().err
+    assert "delay (--delay) must be >= 1, got 0" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -206,7 +206,8 @@ def test_nan_in_the_first_batch_blames_the_data_not_the_learning_rate():
     x, y = _regression_problem()
     x = x.clone()
     x[3, 1] = float("nan")
-    with pytest.raises(DivergedError, match=r"step 1 of 5 \(before any update\).*batch of this step itself holds NaN") as err:
+    with pytest.raises(DivergedError,
+                       match=r"step 1 of 5 \(before any update\).*batch of this step itself holds NaN") as err:
         train(nn.Linear(3, 1), lambda: (x, y), _loss, TrainConfig(steps=5, progress=False))
     assert "--lr" not in str(err.value)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from rnnlab.checks.core import ExerciseFailure, check_exercise, compare_arrays, name_mistake, student_answer
@@ -23,11 +24,22 @@ LN2 = math.log(2)
 
 def _number(answer: object) -> float:
     """The student's answer as a float (a 0-d tensor or numpy number is fine); ExerciseFailure otherwise."""
-    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
-        return float(answer)
+    if isinstance(answer, torch.Tensor | np.ndarray):
+        if (answer.size if isinstance(answer, np.ndarray) else answer.numel()) != 1:
+            shape = tuple(answer.shape)
+            raise ExerciseFailure(f"return one number (the mean over the N characters), got an array of shape {shape}")
+        if answer.dtype in (torch.complex64, torch.complex128) or np.iscomplexobj(answer):
+            raise ExerciseFailure("return a real number (the mean over the N characters), got a complex one")
+        answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, float | int) and not hasattr(answer, "__float__"):
         raise ExerciseFailure(f"return one number (the mean over the N characters), got {type(answer).__name__}")
-    return float(answer)
+    if isinstance(answer, complex):
+        raise ExerciseFailure("return a real number (the mean over the N characters), got a complex one")
+    value = float(answer)
+    if value != value:
+        raise ExerciseFailure("your answer is NaN: a log of 0 or of a negative number? Use log_softmax, not "
+                              "log(softmax(...)), and average the negative log-probabilities")
+    return value
 
 
 def _bits_mistakes(logits: torch.Tensor, targets: torch.Tensor) -> list[tuple[float, str]]:
