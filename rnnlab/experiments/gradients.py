@@ -102,12 +102,18 @@ def sample_text(params: dict[str, np.ndarray], chars: list[str], start: str, len
 @experiment("char_rnn_numpy", NumpyCharRNNConfig,
             help="the numpy RNN learns Sonnet 18 character by character (metrics: final_loss, initial_loss, "
                  "uniform_loss, unigram_loss, in nats per character)")
-def run_numpy_char_rnn(config: NumpyCharRNNConfig) -> Result:
+def run_numpy_char_rnn(config: NumpyCharRNNConfig, model: dict[str, np.ndarray] | None = None,
+                       callbacks: tuple = (), device: object = None) -> Result:
+    """The experiments' one shape. model: numpy parameters to start from (init_params' dict; copied), else fresh
+    ones. callbacks: none are supported by this numpy loop (ValueError if given). device: ignored (numpy)."""
     check_int(config.steps, "steps", minimum=1)
+    if callbacks:
+        raise ValueError("the numpy char-RNN takes no callbacks (it is a plain numpy loop): pass callbacks=()")
     seq = config.seq_len
     chars, ids = char_vocabulary(SONNET_18)
     vocab = len(chars)
-    params = init_params(vocab, config.hidden_size, vocab, seed=config.seed)
+    params = ({k: np.array(v, dtype=float, copy=True) for k, v in model.items()} if model is not None
+              else init_params(vocab, config.hidden_size, vocab, seed=config.seed))
     memory = {k: np.zeros_like(v) for k, v in params.items()}      # Adagrad's sums of squared gradients
     counts = np.bincount(ids, minlength=vocab) / len(ids)
     initial = text_loss(params, ids, vocab)
