@@ -239,3 +239,13 @@ def test_a_daily_csv_gets_a_week_and_is_told_how_to_ask_for_a_year(tmp_path, cap
     assert yearly.season == 365 and yearly.season_source.startswith("season=365")
     monthly = quick(write_series(tmp_path / "monthly.csv", "MS"))
     assert "365" not in monthly.season_source                # the yearly hint is for daily data only
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"  \n\n"])
+def test_an_empty_csv_is_named_by_its_option(tmp_path, content):
+    from rnnlab.data.timeseries import load_csv
+
+    path = tmp_path / "empty.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=r"--csv: the file empty.csv is empty"):
+        load_csv(path, "date", "value", option="--csv")

@@ -104,10 +104,13 @@ def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *
     names = [columns] if single else list(columns)
     if not names:
         raise ValueError("columns is empty: name at least one column of values")
+    if not text.strip():
+        raise ValueError(f"{option}: the file {path.name} is empty (or only blanks): a CSV needs a header row "
+                         "(date and value columns) and one row per time step")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as err:
-        raise ValueError(f"{path.name} could not be read as CSV: {err}") from err
+        raise ValueError(f"{option}: {path.name} could not be read as CSV: {err}") from err
     for name, column in [("date_column", date_column)] + [("columns", c) for c in names]:
         if column not in frame.columns:
             raise ValueError(f"{path.name} has no column {column!r} ({name}); its columns are {list(frame.columns)}")
