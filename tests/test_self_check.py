@@ -37,7 +37,10 @@ def test_a_question_without_feedback_or_a_correct_answer_is_refused(tmp_path, mo
         load_questions("42")
 
 
-def test_outside_a_notebook_the_questions_are_printed(capsys):
+def test_outside_a_notebook_the_questions_are_printed(capsys, monkeypatch):
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # another test may have started an IPython shell
     self_check("03")
     out = capsys.readouterr().out
     assert out.startswith("1. The gradient of h_T") and "   a) Its norm shrinks" in out
