@@ -2,6 +2,7 @@
 #   make lab    install everything into .venv and open JupyterLab on notebooks/ (http://127.0.0.1:8888, token)
 #   make test   install everything into .venv and run every test: lint, unit tests, all notebooks, browser, hub
 #   make student    student versions through nbgrader generate_assignment (solutions become stubs) in student/
+#   make app        serve notebook 12's app (Voila) on http://127.0.0.1:8866
 #   make html       execute every notebook and build the offline course site (Sphinx) in build/html/
 #
 # TORCH_SPEC picks the torch build that is installed first. Its default pins the release this course is
@@ -16,7 +17,7 @@ TORCH_PIP_ARGS ?=
 PYTEST_WORKERS ?= 2
 STAMP := $(VENV)/.rnnlab-installed
 
-.PHONY: install lab test lint unit notebooks browser hub student html benchmarks bench-load claims clean versions-lowest versions-newest
+.PHONY: install lab test lint unit notebooks browser hub app student html benchmarks bench-load claims clean versions-lowest versions-newest
 
 install: $(STAMP)
 
@@ -53,6 +54,11 @@ browser: install
 # A real JupyterHub from docs/hub/jupyterhub_config.py: two students pull the course and run a notebook.
 hub: install
 	$(BIN)/python -m pytest tests/test_hub.py -m hub -ra
+
+# Notebook 12's app: a notebook served by Voila (no code shown) on 127.0.0.1:8866; no browser is opened.
+APP ?= apps/text_generator.ipynb
+app: install
+	$(BIN)/voila $(APP) --no-browser --Voila.ip=127.0.0.1 --port=8866
 
 student: install
 	$(BIN)/python -m tools.make_student --out student

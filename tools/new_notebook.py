@@ -135,7 +135,7 @@ Left to do:
  2. Replace the placeholder self-check questions ({number}.json) and the TODOs in README.md and docs/teaching.md.
  3. Exercises with checks: `python -m tools.nbgrader_cells notebooks/{args.name}.ipynb` after adding them.
  4. A widget? Add its control to CONTROLS in tests/test_browser.py.
- 5. Alt text for every figure: docs/alt_text.json (cell id -> what the figure shows).
+ 5. Alt text for every figure: the cell metadata `mystnb.image.alt` (what the figure shows: axes, what to see).
  6. `.venv/bin/nbstripout notebooks/{args.name}.ipynb`, `make test`, then
     `python -m benchmarks.claims --notebooks {number}` (other seeds) and commit benchmarks/results/claims/.""")
     return 0
