@@ -36,8 +36,8 @@ lab: install
 test: install lint unit notebooks browser hub
 
 lint: install
-	$(BIN)/ruff check rnnlab tests notebooks benchmarks tools conftest.py
-	$(BIN)/nbstripout --verify notebooks/*.ipynb
+	$(BIN)/ruff check rnnlab tests notebooks benchmarks tools apps conftest.py
+	$(BIN)/nbstripout --verify notebooks/*.ipynb apps/*.ipynb
 
 # The tests run PYTEST_WORKERS processes side by side; one torch thread each keeps them from fighting for cores.
 unit notebooks browser hub: export OMP_NUM_THREADS ?= 1
@@ -49,7 +49,7 @@ notebooks: install
 	RNNLAB_STRICT_CHECKS=1 $(BIN)/python -m pytest --nbmake --nbmake-timeout=900 -n $(PYTEST_WORKERS) notebooks
 
 browser: install
-	$(BIN)/python -m pytest tests/test_browser.py tests/test_site_browser.py -m browser -ra
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_site_browser.py tests/test_app_browser.py -m browser -ra
 
 # A real JupyterHub from docs/hub/jupyterhub_config.py: two students pull the course and run a notebook.
 hub: install

@@ -68,7 +68,7 @@ def target_table(seeds: list[int], quick: bool) -> list[dict]:
     for name, kind, metric, target in jobs:
         for seed in seeds:
             if name == "adding":
-                result = run_adding(AddingConfig(model=kind, T=100, seed=seed, steps=3000, stop_at=target,
+                result = run_adding(AddingConfig(model=kind, seq_len=100, seed=seed, steps=3000, stop_at=target,
                                                  eval_every=50, n_test=500, progress=False))
             else:
                 result = run_copy(CopyConfig(model=kind, delay=20, seed=seed, steps=3000, stop_at=target,

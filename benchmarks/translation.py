@@ -22,7 +22,7 @@ import torch
 from rnnlab.experiments.translation import LENGTH_EDGES, TranslateConfig, run_translate
 from rnnlab.metrics.translation import bucket_labels
 
-SMALL = dict(hidden_size=64, embedding_size=32, batch_size=64, n_test=500, baseline=False)  # the notebook's sizes
+SMALL = dict(hidden_size=64, embedding_dim=32, batch_size=64, n_test=500, baseline=False)  # the notebook's sizes
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> dict:
     record["grammar"] = grammar
     # 3. real pairs (JupyterLab's interface, English -> French): attention model against the word-by-word baseline
     r = run_translate(TranslateConfig(task="ui", steps=args.ui_steps, seed=args.seed, eval_every=args.ui_steps,
-                                      hidden_size=128, embedding_size=64, batch_size=64, n_test=300, n_eval=50,
+                                      hidden_size=128, embedding_dim=64, batch_size=64, n_test=300, n_eval=50,
                                       progress=False))
     record["ui"] = {k: r.metrics[k] for k in ("bleu", "baseline_bleu", "exact_match", "train_seconds")}
     record["config"] = {"sizes": SMALL, "date_steps": args.date_steps, "grammar_steps": args.grammar_steps,

@@ -29,7 +29,7 @@ EvalFn = Callable[[nn.Module], dict[str, float]]
 @dataclass
 class TrainConfig:
     steps: int = 1000                    # number of optimisation steps (the budget that results depend on)
-    lr: float = 1e-3                     # Adam learning rate
+    lr: float = 1e-3                     # AdamW learning rate
     weight_decay: float = 0.0            # AdamW weight decay
     clip_grad_norm: float | None = 1.0   # rescale the gradient to this norm when larger (None: no clipping)
     eval_every: int = 100                # call `evaluate` every this many steps (and at the end)

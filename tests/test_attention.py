@@ -49,7 +49,7 @@ def test_future_positions_cannot_change_past_outputs(module):
     x2 = x.clone()
     x2[:, 6:] = torch.randn(2, 4, 4) * 5                   # change the future of t = 5
     if module == "regressor":
-        model = TransformerRegressor(4, 1, TransformerConfig(d_model=8, n_heads=2, d_ff=16, n_layers=2))
+        model = TransformerRegressor(4, 1, TransformerConfig(d_model=8, n_heads=2, d_ff=16, num_layers=2))
         assert torch.allclose(model(x[:, :6]), model(x2[:, :6]))
         assert not torch.allclose(model(x), model(x2))
         return
@@ -65,7 +65,7 @@ def test_future_positions_cannot_change_past_outputs(module):
 
 def test_step_with_cache_equals_the_full_forward():
     torch.manual_seed(2)
-    model = TransformerRegressor(2, 1, TransformerConfig(d_model=8, n_heads=2, d_ff=16, n_layers=2))
+    model = TransformerRegressor(2, 1, TransformerConfig(d_model=8, n_heads=2, d_ff=16, num_layers=2))
     x = torch.randn(3, 9, 2)
     cache = None
     for t in range(9):
@@ -83,8 +83,8 @@ def test_bad_input_gives_clear_errors():
     model = TransformerRegressor(2, 1)
     with pytest.raises(ValueError, match=r"shape \(batch, time, 2\)"):
         model(torch.randn(2, 3))
-    with pytest.raises(ValueError, match="n_layers must be >= 1"):
-        TransformerRegressor(2, 1, TransformerConfig(n_layers=0))
+    with pytest.raises(ValueError, match="num_layers must be >= 1"):
+        TransformerRegressor(2, 1, TransformerConfig(num_layers=0))
 
 
 def test_check_causal_attention_verdicts(capsys, monkeypatch):

@@ -7,7 +7,7 @@ from rnnlab.experiments.registry import Result
 
 
 def test_run_beyond_returns_typed_fields_equal_to_its_metrics():
-    config = BeyondConfig(model="mingru", T=8, steps=2, batch_size=4, n_test=10, eval_every=1, progress=False)
+    config = BeyondConfig(model="mingru", seq_len=8, steps=2, batch_size=4, n_test=10, eval_every=1, progress=False)
     result = run_beyond(config)
     assert isinstance(result, BeyondResult) and isinstance(result, Result)
     for name in ("test_mse", "best_test_mse", "baseline_mse", "predict_one_mse", "parameters"):

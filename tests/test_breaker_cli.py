@@ -39,7 +39,7 @@ def test_a_number_option_given_a_word_says_what_it_expected(junk, where, capsys)
 
 
 @pytest.mark.parametrize("name", ["clipping", "charlm", "adding"])
-@pytest.mark.parametrize("field", ["steps", "hidden_size", "T", "horizon"])
+@pytest.mark.parametrize("field", ["steps", "hidden_size", "seq_len", "horizon"])
 def test_the_bound_named_for_a_negative_value_is_the_one_for_zero_too(name, field):
     cls = EXPERIMENTS[name].config_class
     if field not in {f.name for f in dataclasses.fields(cls)}:

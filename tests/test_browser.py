@@ -42,6 +42,7 @@ CONTROLS: dict[str, list[tuple[str, str, str]]] = {
     "07_translation": [("text", "source", "the cat sees the dog")],
     "08_forecasting": [("slider", "horizon", "")],
     "09_speech": [("slider", "noise (dB)", "")],
+    "11_tagging": [("text", "sentence", "the queen said off with her head and alice ran away")],
 }
 
 pytestmark = pytest.mark.browser

@@ -1,5 +1,6 @@
 import pytest
 import torch
+from solutions import gru_step, lstm_step
 from torch import nn
 
 from rnnlab.models.cells import (
@@ -8,10 +9,9 @@ from rnnlab.models.cells import (
     Recurrent,
     copy_weights_from_torch,
     load_from,
-    parameter_count,
     set_forget_bias,
 )
-from rnnlab.models.sequence import recurrent_parameter_count
+from rnnlab.models.sequence import count_parameters
 
 TORCH = {"lstm": nn.LSTM, "gru": nn.GRU}
 TORCH_CELL = {"lstm": nn.LSTMCell, "gru": nn.GRUCell}
@@ -126,7 +126,7 @@ def test_stacked_layers_copy_by_layer():
         load_from(l0, ref, layer=2)
 
 
-def test_forget_bias_and_parameter_count():
+def test_forget_bias_and_count_parameters_by_formula():
     lstm = nn.LSTM(2, 5, num_layers=2)
     set_forget_bias(lstm, 1.0)
     for layer in (0, 1):
@@ -138,9 +138,16 @@ def test_forget_bias_and_parameter_count():
     with pytest.raises(TypeError, match="needs an LSTM"):
         set_forget_bias(nn.GRU(2, 3), 1.0)
     for kind, ref in [("lstm", nn.LSTM(3, 7)), ("gru", nn.GRU(3, 7)), ("rnn", nn.RNN(3, 7))]:
-        assert parameter_count(kind, 3, 7) == sum(p.numel() for p in ref.parameters())
-        assert parameter_count(kind, 3, 7) + 7 * 2 + 2 == recurrent_parameter_count(kind, 3, 7, 2)
-    assert sum(p.numel() for p in LSTMCell(3, 7).parameters()) == parameter_count("lstm", 3, 7)
+        assert count_parameters(kind, 3, 7) == sum(p.numel() for p in ref.parameters()) == count_parameters(ref)
+        assert count_parameters(kind, 3, 7) + 7 * 2 + 2 == count_parameters(kind, 3, 7, 2)
+    assert count_parameters(LSTMCell(3, 7)) == count_parameters("lstm", 3, 7) == 4 * (7 * 3 + 7 * 7 + 2 * 7)
+    with pytest.raises(ValueError, match="cell"):
+        count_parameters("transformer", 3, 7)
+    with pytest.raises(TypeError, match="nn.Module or a cell name"):
+        count_parameters(3, 3, 7)
+    frozen = nn.GRU(3, 7)
+    frozen.bias_hh_l0.requires_grad_(False)
+    assert count_parameters(frozen) == count_parameters("gru", 3, 7) - 3 * 7  # trainable parameters only
 
 
 def test_bad_input_gives_clear_errors():
@@ -189,24 +196,11 @@ def test_init_is_seeded():
 
 # ---- exercise checks (rnnlab.checks.cells) ----
 
-def lstm_solution(x, h, c, W_ih, W_hh, b_ih, b_hh):
-    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
-
-
-def gru_solution(x, h, W_ih, W_hh, b_ih, b_hh):
-    i_r, i_z, i_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
-    h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
-
-
 def test_checks_pass_the_solutions_and_explain_mistakes(capsys, monkeypatch):
     from rnnlab.checks.cells import check_gru_cell, check_lstm_cell
 
     monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
-    assert check_lstm_cell(lstm_solution) and check_gru_cell(gru_solution)
+    assert check_lstm_cell(lstm_step) and check_gru_cell(gru_step)
     assert capsys.readouterr().out.count("passed") == 2
 
     def lstm_wrong_order(x, h, c, W_ih, W_hh, b_ih, b_hh):  # i, g swapped
@@ -230,20 +224,20 @@ def test_checks_pass_the_solutions_and_explain_mistakes(capsys, monkeypatch):
     assert "the reset gate is in the wrong place" in capsys.readouterr().out
 
     def lstm_no_bias_hh(x, h, c, W_ih, W_hh, b_ih, b_hh):
-        return lstm_solution(x, h, c, W_ih, W_hh, b_ih, torch.zeros_like(b_hh))
+        return lstm_step(x, h, c, W_ih, W_hh, b_ih, torch.zeros_like(b_hh))
 
     assert not check_lstm_cell(lstm_no_bias_hh)
     assert "b_hh is missing" in capsys.readouterr().out
 
     def lstm_other_error(x, h, c, W_ih, W_hh, b_ih, b_hh):  # no known mistake: located by time step
-        h_new, c_new = lstm_solution(x, h, c, W_ih, W_hh, b_ih, b_hh)
+        h_new, c_new = lstm_step(x, h, c, W_ih, W_hh, b_ih, b_hh)
         return h_new * 0.9, c_new
 
     assert not check_lstm_cell(lstm_other_error)
     assert "h over time: values differ from the reference from t=0" in capsys.readouterr().out
 
     def detached(x, h, W_ih, W_hh, b_ih, b_hh):
-        return gru_solution(x, h, W_ih, W_hh, b_ih, b_hh).detach()
+        return gru_step(x, h, W_ih, W_hh, b_ih, b_hh).detach()
 
     assert not check_gru_cell(detached)
     assert "autograd" in capsys.readouterr().out

@@ -40,7 +40,7 @@ from rnnlab.widgets.textgen import (
 def small():
     torch.manual_seed(0)
     vocab = build_char_vocab("abc de\n")
-    return CharLM(len(vocab), 16, embedding_size=4), vocab
+    return CharLM(len(vocab), 16, embedding_dim=4), vocab
 
 
 # ---- metrics ---------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def test_unit_correlations():
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_forward_shapes_and_state_carry(cell):
     torch.manual_seed(0)
-    model = CharLM(7, 12, cell=cell, embedding_size=3)
+    model = CharLM(7, 12, cell=cell, embedding_dim=3)
     x = torch.randint(0, 7, (2, 10))
     logits, state = model(x)
     assert logits.shape == (2, 10, 7)
@@ -285,7 +285,7 @@ def test_charlm_experiment_reports_the_issue_metrics():
     from rnnlab.experiments.registry import EXPERIMENTS
 
     assert "charlm" in EXPERIMENTS
-    config = CharLMConfig(corpus="names", seed=1, steps=3, hidden_size=8, embedding_size=4, batch_size=4, seq_len=8,
+    config = CharLMConfig(corpus="names", seed=1, steps=3, hidden_size=8, embedding_dim=4, batch_size=4, seq_len=8,
                           max_chars=2000, eval_streams=2, eval_every=3, progress=False)
     result = run_charlm(config)
     m = result.metrics
@@ -321,13 +321,13 @@ def test_notebook_truncated_bptt_loop_equals_the_experiment():
     from rnnlab.experiments.charlm import CharLMConfig, run_charlm
     from rnnlab.utils import seed_everything
 
-    config = CharLMConfig(corpus="names", seed=3, steps=6, hidden_size=8, embedding_size=4, batch_size=4,
+    config = CharLMConfig(corpus="names", seed=3, steps=6, hidden_size=8, embedding_dim=4, batch_size=4,
                           seq_len=8, max_chars=160, eval_every=6, progress=False)
     text = load_corpus("names")[:160]
     vocab = build_char_vocab(text)
     train_ids, _ = split_ids(encode_text(vocab, text), 0.1)
     seed_everything(3)
-    model = CharLM(len(vocab), 8, embedding_size=4)
+    model = CharLM(len(vocab), 8, embedding_dim=4)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
     losses, state, windows = [], None, StatefulBatches(train_ids, 4, 8)
     stream = (w for _ in range(10) for w in windows)                   # passes over the text, one after another
@@ -360,7 +360,7 @@ def test_charlm_experiment_takes_a_model_callbacks_and_a_device():
     config = CharLMConfig(corpus="names", steps=4, seq_len=8, batch_size=4, max_chars=600, eval_every=4,
                           progress=False)
     vocab_size = run_charlm(config).metrics["vocab_size"]
-    mine = CharLM(vocab_size, 6, cell="gru", embedding_size=3)
+    mine = CharLM(vocab_size, 6, cell="gru", embedding_dim=3)
     result = run_charlm(config, model=mine, callbacks=[Count()], device="cpu")
     assert result.model is mine and Count.steps == 4 and result.metrics["parameters"] == sum(
         p.numel() for p in mine.parameters())
@@ -369,3 +369,13 @@ def test_charlm_experiment_takes_a_model_callbacks_and_a_device():
     no_carry = run_charlm(CharLMConfig(corpus="names", steps=4, seq_len=8, batch_size=4, max_chars=600,
                                        eval_every=4, progress=False, carry_state=False))
     assert no_carry.history.loss[1] != pytest.approx(run_charlm(config).history.loss[1])
+
+
+def test_a_temperature_below_float32s_smallest_still_gives_the_argmax_limit():
+    """1e-300 is 0 in float32: dividing the logits by it gave 0/0 = NaN; ties share the mass, as documented."""
+    from rnnlab.models.charlm import next_char_distribution
+
+    for temperature in (1e-300, 1e-46):
+        probs = next_char_distribution(torch.tensor([1.0, 3.0, 3.0, -2.0]), temperature)
+        assert probs.dtype == torch.float32
+        assert torch.equal(probs, torch.tensor([0.0, 0.5, 0.5, 0.0]))

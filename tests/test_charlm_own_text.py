@@ -15,7 +15,7 @@ from rnnlab.experiments.charlm import CharLMConfig, CharLMResult, load_shipped_c
 from rnnlab.experiments.registry import Result
 from rnnlab.metrics.language import real_word_share, words_of
 
-TINY = dict(steps=2, seq_len=8, batch_size=4, hidden_size=8, embedding_size=4, eval_every=2, progress=False,
+TINY = dict(steps=2, seq_len=8, batch_size=4, hidden_size=8, embedding_dim=4, eval_every=2, progress=False,
             eval_streams=2)
 
 

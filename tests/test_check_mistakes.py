@@ -1,10 +1,11 @@
 """Each wrong answer tried on the checks of notebooks 01-04 (reviews/turn3/wrong-answers/t01-t04) gets a message
 that names its mistake; right answers in float32, float64 or as torch tensors are not blamed."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from rnnlab.checks.bptt import (
     check_clip_gradients,
@@ -16,10 +17,7 @@ from rnnlab.checks.cells import check_gru_cell, check_lstm_cell
 from rnnlab.checks.loop import check_training_loop
 from rnnlab.checks.recurrence import check_rnn_forward, check_rnn_step
 
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+pytestmark = pytest.mark.usefixtures("lenient_checks")
 
 
 def _message(capsys, check, fn):
@@ -244,22 +242,9 @@ def test_clip_gradients_new_dict_passes_in_float32(capsys):
 
 
 def test_training_loop_losses_kept_as_tensors_is_named(capsys):
-    def train_loop(model, optimizer, batches, clip, x_test, y_test, eval_every):
-        losses, test_losses = [], []
-        model.train()
-        for step, (x, y) in enumerate(batches, start=1):
-            loss = nn.functional.mse_loss(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            losses.append(loss)                               # the mistake: not loss.item()
-            if step % eval_every == 0:
-                model.eval()
-                with torch.no_grad():
-                    test_losses.append(nn.functional.mse_loss(model(x_test), y_test).item())
-                model.train()
-        return losses, test_losses
+    from solutions import training_loop
+
+    train_loop = partial(training_loop, mistake="tensor_losses")  # the mistake: not loss.item()
     ok, out = _message(capsys, check_training_loop, train_loop)
     assert not ok and "loss.item()" in out, out
 

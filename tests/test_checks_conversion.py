@@ -14,6 +14,7 @@ import pkgutil
 import numpy as np
 import pytest
 import torch
+from solutions import gru_step, lstm_step
 
 import rnnlab.checks
 from rnnlab.checks import ExerciseFailure, as_reference, call_student, check_exercise
@@ -29,6 +30,7 @@ from rnnlab.checks.forecast import check_mase, check_windows
 from rnnlab.checks.recurrence import check_rnn_forward, check_rnn_step
 from rnnlab.checks.sentiment import check_bag_of_words, check_last_real_state
 from rnnlab.checks.speech import check_ctc_collapse, check_edit_distance
+from rnnlab.checks.tagging import check_log_partition, check_viterbi
 from rnnlab.checks.textgen import check_bits_per_char, check_temperature_softmax
 from rnnlab.checks.translation import check_additive_attention
 from rnnlab.data.windows import make_windows, origins
@@ -43,10 +45,7 @@ from rnnlab.models.ctc import collapse
 from rnnlab.models.numpy_rnn import clip_grad_norm, rnn_backward, rnn_hidden_states, rnn_step
 from rnnlab.models.scan import parallel_scan_log
 
-
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+pytestmark = pytest.mark.usefixtures("lenient_checks")
 
 
 # ---- reference solutions, one per check ----------------------------------------------------------------------
@@ -64,23 +63,31 @@ def _jacobian_product(W_hh, hs, k):
     return J
 
 
-def _lstm(x, h, c, W_ih, W_hh, b_ih, b_hh):
-    i, f, g, o = (x @ W_ih.T + b_ih + h @ W_hh.T + b_hh).chunk(4, dim=1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
-
-
-def _gru(x, h, W_ih, W_hh, b_ih, b_hh):
-    i_r, i_z, i_n = (x @ W_ih.T + b_ih).chunk(3, dim=1)
-    h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=1)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
-
-
 def _additive(query, keys, mask, W_q, W_k, v):
     scores = v(torch.tanh(W_q(query)[:, None, :] + W_k(keys))).squeeze(-1)        # (batch, S)
     weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)       # (batch, S)
     return (weights[:, :, None] * keys).sum(1), weights
+
+
+def _viterbi(emissions, transitions):
+    """Plain Viterbi (the package's is refused inside a check): best path of (time, tags) scores."""
+    score, back = emissions[0], []
+    for t in range(1, emissions.shape[0]):
+        total = score[:, None] + transitions + emissions[t][None, :]      # (previous tag, tag)
+        score, best = total.max(0)
+        back.append(best)
+    path = [int(score.argmax())]
+    for best in reversed(back):
+        path.append(int(best[path[-1]]))
+    return path[::-1]
+
+
+def _log_partition(emissions, transitions):
+    """Plain forward algorithm: log of the sum over every tag path of exp(its score)."""
+    alpha = emissions[0]
+    for t in range(1, emissions.shape[0]):
+        alpha = torch.logsumexp(alpha[:, None] + transitions, dim=0) + emissions[t]
+    return torch.logsumexp(alpha, dim=0)
 
 
 REFERENCES = {
@@ -90,12 +97,12 @@ REFERENCES = {
     check_numerical_gradient: numerical_gradient,
     check_jacobian_product: _jacobian_product,
     check_clip_gradients: lambda g, threshold: clip_grad_norm(g, threshold)[0],
-    check_lstm_cell: _lstm,
-    check_gru_cell: _gru,
+    check_lstm_cell: lstm_step,
+    check_gru_cell: gru_step,
     check_windows: lambda y, L, H: make_windows(y, origins(0, len(y), L, H), L, H),
     check_mase: mase,
     check_bag_of_words: bag_of_words,
-    check_last_real_state: last_real_state,
+    check_last_real_state: lambda outputs, lengths: last_real_state(outputs, lengths, bidirectional=False),
     check_ctc_collapse: collapse,
     check_edit_distance: edit_distance,
     check_bits_per_char: bits_per_char,
@@ -104,8 +111,10 @@ REFERENCES = {
     check_parallel_scan: lambda log_a, log_b: parallel_scan_log(log_a, log_b),
     check_ssm_step: ssm_step_reference,
     check_causal_attention: attention_reference,
+    check_viterbi: _viterbi,
+    check_log_partition: _log_partition,
 }
-NEEDS_AUTOGRAD = {check_lstm_cell, check_gru_cell}   # the check takes gradients through the answer: torch only
+NEEDS_AUTOGRAD = {check_lstm_cell, check_gru_cell, check_log_partition}  # gradients through the answer: torch only
 
 
 def _convert(x, form: str):

@@ -47,3 +47,13 @@ def test_strict_mode_raises_for_the_instructor_notebooks(monkeypatch):
     with pytest.raises(ExerciseFailure, match="not done yet"):
         check_exercise("todo", lambda: (_ for _ in ()).throw(NotImplementedError()))
     assert check_exercise("ok", lambda: None)
+
+
+def test_a_students_sys_exit_is_their_crash_not_the_checks():
+    """sys.exit() inside the student's function must not end the kernel's check (SystemExit is no Exception)."""
+    import sys
+
+    from rnnlab.checks.core import StudentCodeError
+
+    with pytest.raises(StudentCodeError, match="SystemExit"):
+        call_student(lambda: sys.exit(3))

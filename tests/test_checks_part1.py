@@ -14,10 +14,7 @@ from rnnlab.checks.recurrence import check_rnn_forward, check_rnn_step
 from rnnlab.gradcheck import numerical_gradient
 from rnnlab.models.numpy_rnn import clip_grad_norm, rnn_backward, rnn_hidden_states, rnn_step
 
-
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+pytestmark = pytest.mark.usefixtures("lenient_checks")
 
 
 def _verdict(capsys, check, fn):

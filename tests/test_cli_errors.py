@@ -49,6 +49,7 @@ def test_missing_file_or_folder_is_one_line_naming_the_option(tmp_path, monkeypa
     assert err.startswith("python -m rnnlab.experiments forecast: error: --csv: ") and kind in err
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch: ~12 s on a loaded 2-core machine
 def test_missing_file_from_a_subprocess_has_no_traceback(tmp_path):
     cmd = [sys.executable, "-m", "rnnlab.experiments", "forecast", "--csv", str(tmp_path / "none.csv"),
            "--target", "temp"]

@@ -1,6 +1,8 @@
 """Each end-of-notebook exercise of notebooks 03 and 04 stays doable with the installed package: a tiny version
 (a few steps) of its reference solution runs here, and its answer has the expected shape."""
 
+from functools import partial
+
 import pytest
 import torch
 from torch import nn
@@ -12,10 +14,7 @@ from rnnlab.models import SequenceModel
 from rnnlab.models.cells import set_forget_bias
 from rnnlab.models.gradient_flow import hidden_gradient_norms
 
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
+pytestmark = pytest.mark.usefixtures("lenient_checks")
 
 
 # ---- notebook 03
@@ -34,7 +33,7 @@ def test_03_ex2_clipping_with_radius_one():
 
 def test_03_ex3_adding_at_T30_and_T50():
     for T in (30, 50):
-        r = run_adding(AddingConfig(model="rnn", T=T, steps=3, batch_size=8, n_test=20, progress=False))
+        r = run_adding(AddingConfig(model="rnn", seq_len=T, steps=3, batch_size=8, n_test=20, progress=False))
         assert r.metrics["steps"] == 3
 
 
@@ -44,30 +43,17 @@ def test_03_ex4_orthogonal_W_hh_handed_to_the_experiment():
     nn.init.orthogonal_(model.rnn.weight_hh_l0)
     w = model.rnn.weight_hh_l0.detach().clone()
     torch.testing.assert_close(w @ w.T, torch.eye(16), atol=1e-5, rtol=0)
-    r = run_adding(AddingConfig(model="rnn", T=20, steps=3, batch_size=8, n_test=20, progress=False), model=model)
+    r = run_adding(AddingConfig(model="rnn", seq_len=20, steps=3, batch_size=8, n_test=20, progress=False), model=model)
     assert r.model is model and not torch.equal(w, model.rnn.weight_hh_l0)
 
 
 def test_03_ex5_zero_grad_after_step_still_passes_the_loop_check():
+    from solutions import training_loop
+
     from rnnlab.checks.loop import check_training_loop
 
-    def train_loop(model, optimizer, batches, clip, x_test, y_test, eval_every):
-        losses, test_losses = [], []
-        model.train()
-        for step, (x, y) in enumerate(batches, start=1):
-            loss = nn.functional.mse_loss(model(x), y)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            optimizer.zero_grad()            # moved: the gradients are cleared before the next backward
-            losses.append(loss.item())
-            if step % eval_every == 0:
-                model.eval()
-                with torch.no_grad():
-                    test_losses.append(nn.functional.mse_loss(model(x_test), y_test).item())
-                model.train()
-        return losses, test_losses
-
+    # moved: the gradients are cleared after the step, before the next backward
+    train_loop = partial(training_loop, mistake="zero_grad_after_step")
     assert check_training_loop(train_loop)
 
 
@@ -83,7 +69,7 @@ def test_04_ex1_forget_bias_minus_two_and_three():
         g = hidden_gradient_norms(lstm, x, y)
         reach[bias] = g[0] / g[-1]
     assert reach[3.0] > 100 * reach[-2.0]
-    r = run_adding(AddingConfig(model="lstm", T=10, steps=2, n_test=10, forget_bias=3.0, progress=False))
+    r = run_adding(AddingConfig(model="lstm", seq_len=10, steps=2, n_test=10, forget_bias=3.0, progress=False))
     assert r.metrics["steps"] == 2
 
 
@@ -117,7 +103,7 @@ def test_04_ex2_cho_gru_is_caught_and_trains_through_the_experiment(capsys):
 
     model = MyGRU()
     before = model.W_hh.detach().clone()
-    r = run_adding(AddingConfig(model="gru", T=8, steps=3, batch_size=8, n_test=10, progress=False), model=model)
+    r = run_adding(AddingConfig(model="gru", seq_len=8, steps=3, batch_size=8, n_test=10, progress=False), model=model)
     assert r.model is model and not torch.equal(before, model.W_hh)
 
 
@@ -129,7 +115,7 @@ def test_04_ex3_parameters_of_a_two_layer_bidirectional_lstm():
 def test_04_ex4_gate_explorer_data_of_a_trained_lstm():
     from rnnlab.widgets.gates import adding_example, gate_activations
 
-    r = run_adding(AddingConfig(model="lstm", T=20, steps=2, n_test=10, progress=False))
+    r = run_adding(AddingConfig(model="lstm", seq_len=20, steps=2, n_test=10, progress=False))
     x, _ = adding_example(20, 3, 15, seed=0)
     g = gate_activations(r.model, x)
     hidden = r.metrics["hidden_size"]

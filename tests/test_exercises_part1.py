@@ -134,6 +134,8 @@ def test_02_ex1_gradient_with_respect_to_h0_passes_a_gradient_check():
 
 
 def test_02_ex2_relu_backward_matches_torch():
+    from solutions import torch_twin
+
     from rnnlab.models.numpy_rnn import init_params, rnn_backward, rnn_forward, softmax_cross_entropy
 
     params = init_params(3, 5, 3, seed=1)
@@ -142,14 +144,7 @@ def test_02_ex2_relu_backward_matches_torch():
     y, cache = rnn_forward(params, x, activation="relu")
     _, dy = softmax_cross_entropy(y, targets)
     grads = rnn_backward(params, cache, dy)
-    rnn, head = nn.RNN(3, 5, nonlinearity="relu", batch_first=True).double(), nn.Linear(5, 3).double()
-    with torch.no_grad():
-        rnn.weight_ih_l0.copy_(torch.from_numpy(params["W_xh"]))
-        rnn.weight_hh_l0.copy_(torch.from_numpy(params["W_hh"]))
-        rnn.bias_ih_l0.copy_(torch.from_numpy(params["b_h"]))
-        rnn.bias_hh_l0.zero_()
-        head.weight.copy_(torch.from_numpy(params["W_hy"]))
-        head.bias.copy_(torch.from_numpy(params["b_y"]))
+    rnn, head = torch_twin(params, nonlinearity="relu")
     logits = head(rnn(torch.from_numpy(x))[0])
     nn.functional.cross_entropy(logits.flatten(0, 1), torch.from_numpy(targets).flatten()).backward()
     np.testing.assert_allclose(grads["W_hh"], rnn.weight_hh_l0.grad.numpy(), atol=1e-12)
@@ -194,7 +189,7 @@ def test_10_ex1_transformer_and_lstm_at_T_200():
     from rnnlab.experiments.beyond import BeyondConfig, run_beyond
     from rnnlab.experiments.long_range import AddingConfig, run_adding
 
-    common = dict(T=200, steps=2, batch_size=4, n_test=8, eval_every=1, progress=False)
+    common = dict(seq_len=200, steps=2, batch_size=4, n_test=8, eval_every=1, progress=False)
     transformer = run_beyond(BeyondConfig(model="transformer", **common))
     lstm = run_adding(AddingConfig(model="lstm", **common))
     assert transformer.metrics["steps"] == lstm.metrics["steps"] == 2
@@ -204,8 +199,8 @@ def test_10_ex1_transformer_and_lstm_at_T_200():
 def test_10_ex2_single_layer_mingru_has_fewer_parameters():
     from rnnlab.experiments.beyond import BeyondConfig, run_beyond
 
-    common = dict(model="mingru", T=20, steps=2, batch_size=4, n_test=8, eval_every=1, progress=False)
-    one, two = (run_beyond(BeyondConfig(n_layers=n, **common)).metrics["parameters"] for n in (1, 2))
+    common = dict(model="mingru", seq_len=20, steps=2, batch_size=4, n_test=8, eval_every=1, progress=False)
+    one, two = (run_beyond(BeyondConfig(num_layers=n, **common)).metrics["parameters"] for n in (1, 2))
     # a second layer adds its two input maps (32 x 32 + 32 each) and the mixer between the layers
     assert two - one == 3 * (32 * 32 + 32)
 

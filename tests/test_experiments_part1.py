@@ -77,7 +77,7 @@ def test_run_sine_trains_a_given_model():
 def test_run_beyond_trains_a_given_model_with_the_same_numbers():
     from rnnlab.experiments.beyond import BeyondConfig, build_model, run_beyond
 
-    config = BeyondConfig(model="mingru", T=10, steps=3, batch_size=8, n_test=20, eval_every=1, n_layers=1)
+    config = BeyondConfig(model="mingru", seq_len=10, steps=3, batch_size=8, n_test=20, eval_every=1, num_layers=1)
     reference = run_beyond(config)
     torch.manual_seed(config.seed)
     mine = build_model(config)

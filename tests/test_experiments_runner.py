@@ -33,9 +33,9 @@ def test_runner_rejects_bad_options(capsys):
         main(["adding", "--model", "cnn"])
     assert "invalid choice" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["adding", "--T", "0", "--no-progress"])
+        main(["adding", "--seq-len", "0", "--no-progress"])
     err = capsys.readouterr().err
-    assert "T (--T) must be >= 2" in err and err.count("\n") == 1   # one line naming the option as typed
+    assert "seq_len (--seq-len) must be >= 2" in err and err.count("\n") == 1   # one line naming the option as typed
 
 
 def test_sine_experiment_beats_persistence():
@@ -44,8 +44,8 @@ def test_sine_experiment_beats_persistence():
 
 
 def test_same_seed_same_metrics():
-    a = run_adding(AddingConfig(model="rnn", T=10, steps=20, n_test=50, progress=False)).metrics
-    b = run_adding(AddingConfig(model="rnn", T=10, steps=20, n_test=50, progress=False)).metrics
+    a = run_adding(AddingConfig(model="rnn", seq_len=10, steps=20, n_test=50, progress=False)).metrics
+    b = run_adding(AddingConfig(model="rnn", seq_len=10, steps=20, n_test=50, progress=False)).metrics
     assert a == b
 
 

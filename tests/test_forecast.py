@@ -368,7 +368,7 @@ def test_validation_scores_are_reported_and_computed_on_the_validation_part():
 
 
 def test_frame_windows_and_scaler_never_see_the_test_period():
-    from rnnlab.data.frames import FrameScaler, FrameWindows, frame_windows
+    from rnnlab.data.windows import FrameScaler, FrameWindows, frame_windows
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 3))

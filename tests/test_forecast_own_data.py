@@ -249,3 +249,87 @@ def test_an_empty_csv_is_named_by_its_option(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=r"--csv: the file empty.csv is empty"):
         load_csv(path, "date", "value", option="--csv")
+
+
+# --- business days and forecasts past the data (issue 24) -----------------------------------------------------
+
+def business_csv(path, n_weeks=40, closed=("2021-01-18", "2021-02-15", "2021-04-02", "2021-05-31", "2021-07-05")):
+    """A trading-day price series (weekdays only, five exchange holidays missing) that ends on a Friday."""
+    days = pd.bdate_range("2021-01-04", periods=5 * n_weeks).difference(pd.DatetimeIndex(list(closed)))
+    rng = np.random.default_rng(1)
+    values = 50 + np.cumsum(rng.normal(size=len(days))) + 2 * np.sin(2 * np.pi * np.arange(len(days)) / 5)
+    path.write_text("date,close\n" + "".join(f"{d:%Y-%m-%d},{v:.4f}\n" for d, v in zip(days, values, strict=True)))
+    return path, days
+
+
+@pytest.mark.parametrize("model", ["persistence", "seasonal_naive", "linear", "ets"])
+def test_a_trading_day_csv_gets_season_five_and_forecasts_business_days_past_the_data(tmp_path, capsys, model):
+    path, days = business_csv(tmp_path / "prices.csv")
+    r = run_forecast(ForecastConfig(csv=str(path), target="close", model=model, horizon=5, lookback=10,
+                                    progress=False))
+    out = capsys.readouterr().out
+    assert r.season == 5 and r.freq == "B" and "weekends are not gaps" in out
+    assert "season m = 5 (inferred from the spacing, business days: a week of 5 working days (5 holiday(s)" in out
+    assert days[-1] == pd.Timestamp("2021-10-08")                               # a Friday
+    assert list(r.future.index) == list(pd.bdate_range("2021-10-11", periods=5))  # Monday to Friday next week
+    assert r.future.name == "close" and np.isfinite(r.future.to_numpy()).all()
+    if model == "persistence":
+        assert (r.future == r.y[-1]).all()                                      # the last value, repeated
+    if model == "seasonal_naive":
+        np.testing.assert_array_equal(r.future.to_numpy(), r.y[-5:])           # one week (5 rows) back
+
+
+def test_the_future_of_a_network_is_its_forecast_from_the_last_window(tmp_path):
+    from rnnlab.models.forecast import predict
+
+    path, _ = business_csv(tmp_path / "prices.csv", n_weeks=30)
+    r = run_forecast(ForecastConfig(csv=str(path), target="close", model="gru", horizon=3, lookback=8, steps=4,
+                                    eval_every=2, hidden_size=4, progress=False))
+    past = r.data.to_numpy(dtype=float)[-8:][None]                               # (1, lookback, features)
+    expected = r.scaler.inverse(predict(r.model, r.scaler.transform(past)), 0)[0, :, 0]
+    np.testing.assert_allclose(r.future.to_numpy(), expected, rtol=1e-6)
+    assert r.future.index[0] > r.dates[-1]
+
+
+def test_future_from_the_command_line_prints_each_date(tmp_path, capsys):
+    from rnnlab.experiments.__main__ import main
+
+    path, _ = business_csv(tmp_path / "prices.csv")
+    main(["forecast", "--csv", str(path), "--target", "close", "--model", "persistence", "--horizon", "3",
+          "--lookback", "5", "--future", "--no-progress"])
+    out = capsys.readouterr().out
+    assert "persistence forecast past the data (the 3 steps after Fri 2021-10-08 on the series' own calendar: " \
+           "business days (Monday to Friday); a holiday after the data cannot be known" in out
+    for day in ("Mon 2021-10-11", "Tue 2021-10-12", "Wed 2021-10-13"):
+        assert re.search(rf"^  {day}  \d", out, flags=re.MULTILINE), day
+
+
+@pytest.mark.parametrize("freq, first", [("MS", "2025-01-01"), ("D", "2015-05-01"), ("h", "2015-01-06 00:00"),
+                                         ("QS-JAN", "2045-01-01"), ("W-SUN", "2017-04-23")])
+def test_every_spacing_forecasts_past_the_data_on_its_own_calendar(tmp_path, freq, first):
+    path = write_series(tmp_path / "s.csv", freq, n=120)
+    r = quick(path, horizon=2)
+    assert r.future.index[0] == pd.Timestamp(first), (freq, r.future.index)
+    assert len(r.future) == 2 and r.future.index[1] > r.future.index[0]
+
+
+def test_the_monthly_case_forecasts_the_next_year_by_month():
+    r = run_forecast(ForecastConfig(csv=str(CASES / "forecast_monthly_ms.csv"), target="sales", model="ets",
+                                    horizon=12, lookback=24, progress=False))
+    assert list(r.future.index) == list(pd.date_range("2024-01-01", periods=12, freq="MS"))
+    assert r.future.idxmax() != r.future.idxmin()                               # a seasonal shape, not a flat line
+
+
+def test_a_named_stock_series_is_on_business_days_and_continues_on_them():
+    r = run_forecast(ForecastConfig(series="aapl", model="persistence", horizon=3, lookback=5, progress=False))
+    assert r.freq == "B" and r.future.index[0].day_of_week < 5
+    assert list(r.future.index) == list(pd.bdate_range(r.dates[-1], periods=4)[1:])
+
+
+def test_what_the_time_axis_needed_is_said_once_per_file_not_once_per_model(tmp_path, capsys):
+    path, _ = business_csv(tmp_path / "prices.csv")
+    for model in ("persistence", "linear"):
+        run_forecast(ForecastConfig(csv=str(path), target="close", model=model, horizon=2, lookback=5,
+                                    progress=False))
+    out = capsys.readouterr().out
+    assert out.count("weekends are not gaps") == 1 and out.count("season m = 5") == 1

@@ -71,8 +71,8 @@ FUNCTIONS: dict[str, Case] = {
                                    (0,)),
     "bag_of_words": Case(bag_of_words, lambda: (torch.tensor([[4, 5, 0], [6, 0, 0]]), torch.tensor([2, 1]), 9),
                          ("ids", "lengths", "vocab_size"), (0, 1)),
-    "last_real_state": Case(last_real_state, lambda: (_rng_t(2, 4, 3), torch.tensor([4, 2])),
-                            ("outputs", "lengths"), (0, 1)),
+    "last_real_state": Case(lambda outputs, lengths: last_real_state(outputs, lengths, bidirectional=False),
+                            lambda: (_rng_t(2, 4, 3), torch.tensor([4, 2])), ("outputs", "lengths"), (0, 1)),
     "rnn_step": Case(rnn_step, lambda: (_rng_n(2, 3), _rng_n(2, 4), _rng_n(4, 3), _rng_n(4, 4), _rng_n(4)),
                      ("x_t", "h_prev", "W_xh", "W_hh", "b_h"), (0, 1, 2, 3, 4)),
     "rnn_hidden_states": Case(rnn_hidden_states,
@@ -232,7 +232,7 @@ def test_experiments_refuse_an_unknown_device_by_name(device):
 
 def test_data_generators_refuse_impossible_sizes_by_name():
     for call, name in [(lambda: adding_problem(0, 10), "n"), (lambda: adding_problem(4, 1), "T"),
-                       (lambda: copy_memory(4, -1), "delay"), (lambda: sine_waves(4, 0), "length")]:
+                       (lambda: copy_memory(4, -1), "delay"), (lambda: sine_waves(4, 0), "seq_len")]:
         with pytest.raises((ValueError, TypeError), match=name):
             call()
     assert edit_distance([], []) == 0 and edit_distance("a", "") == 1

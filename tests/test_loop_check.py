@@ -1,33 +1,13 @@
 """The training-loop exercise check of notebook 03: passes the right loop, names each classic mistake."""
 
+from functools import partial
+
 import pytest
-import torch
-from torch import nn
+from solutions import training_loop
 
 from rnnlab.checks.loop import check_training_loop, reference_loop
 
-
-@pytest.fixture(autouse=True)
-def _lenient(monkeypatch):
-    monkeypatch.delenv("RNNLAB_STRICT_CHECKS", raising=False)
-
-
-def correct(model, optimizer, batches, clip, x_test, y_test, eval_every):
-    losses, test_losses = [], []
-    model.train()
-    for step, (x, y) in enumerate(batches, start=1):
-        loss = nn.functional.mse_loss(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
-        losses.append(loss.item())
-        if step % eval_every == 0:
-            model.eval()
-            with torch.no_grad():
-                test_losses.append(nn.functional.mse_loss(model(x_test), y_test).item())
-            model.train()
-    return losses, test_losses
+pytestmark = pytest.mark.usefixtures("lenient_checks")
 
 
 def no_zero_grad(model, optimizer, batches, clip, x_test, y_test, eval_every):
@@ -39,22 +19,7 @@ def clip_after_step(model, optimizer, batches, clip, x_test, y_test, eval_every)
 
 
 def _evaluating(train_mode: bool, grad: bool):
-    def loop(model, optimizer, batches, clip, x_test, y_test, eval_every):
-        losses, test_losses = [], []
-        for step, (x, y) in enumerate(batches, start=1):
-            model.train()
-            loss = nn.functional.mse_loss(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            losses.append(loss.item())
-            if step % eval_every == 0:
-                model.train(train_mode)
-                with torch.set_grad_enabled(grad):
-                    test_losses.append(nn.functional.mse_loss(model(x_test), y_test).item())
-        return losses, test_losses
-    return loop
+    return partial(training_loop, mistake="eval_in_train_mode" if train_mode else "eval_with_grad" if grad else None)
 
 
 def _verdict(fn, capsys):
@@ -63,7 +28,7 @@ def _verdict(fn, capsys):
 
 
 def test_the_reference_and_a_student_style_loop_pass(capsys):
-    assert _verdict(correct, capsys) == (True, "✅ training loop: passed\n")
+    assert _verdict(training_loop, capsys) == (True, "✅ training loop: passed\n")
     assert _verdict(reference_loop, capsys)[0]
     # evaluation mode and no_grad set per step (model.train() at the top of each step) is right too
     assert _verdict(_evaluating(train_mode=False, grad=False), capsys)[0]
@@ -90,21 +55,7 @@ def test_evaluating_with_gradients_on_is_named(capsys):
 
 
 def test_forgetting_model_train_after_evaluation_is_named(capsys):
-    def loop(model, optimizer, batches, clip, x_test, y_test, eval_every):
-        losses, test_losses = [], []
-        for step, (x, y) in enumerate(batches, start=1):
-            loss = nn.functional.mse_loss(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            losses.append(loss.item())
-            if step % eval_every == 0:
-                model.eval()
-                with torch.no_grad():
-                    test_losses.append(nn.functional.mse_loss(model(x_test), y_test).item())
-        return losses, test_losses
-
+    loop = partial(training_loop, mistake="train_mode_not_restored")
     passed, out = _verdict(loop, capsys)
     assert not passed and "model.train()" in out
 

@@ -1,24 +1,24 @@
 import pytest
 import torch
 
-from rnnlab.models import SequenceModel, count_parameters, matched_hidden_size, recurrent_parameter_count
+from rnnlab.models import SequenceModel, count_parameters, matched_hidden_size
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_sequence_model_shapes_and_parameter_count(cell):
+def test_sequence_model_shapes_and_count_parameters(cell):
     model = SequenceModel(cell, 3, 8, 2)
     assert model(torch.randn(5, 7, 3)).shape == (5, 2)
-    assert count_parameters(model) == recurrent_parameter_count(cell, 3, 8, 2)
+    assert count_parameters(model) == count_parameters(cell, 3, 8, 2)
     many = SequenceModel(cell, 4, 8, 6, vocab_size=6, many_to_one=False)
     assert many(torch.randint(0, 6, (5, 7))).shape == (5, 7, 6)
 
 
 def test_matched_hidden_size_gives_the_rnn_more_units_than_the_lstm():
-    budget = recurrent_parameter_count("lstm", 2, 32, 1)
+    budget = count_parameters("lstm", 2, 32, 1)
     h_rnn = matched_hidden_size("rnn", 2, 1, budget)
     h_gru = matched_hidden_size("gru", 2, 1, budget)
     assert h_rnn > h_gru > 32
-    assert abs(recurrent_parameter_count("rnn", 2, h_rnn, 1) - budget) / budget < 0.03
+    assert abs(count_parameters("rnn", 2, h_rnn, 1) - budget) / budget < 0.03
 
 
 def test_sequence_model_rejects_bad_input():

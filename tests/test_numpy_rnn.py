@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from solutions import torch_twin
 
 from rnnlab.models.numpy_rnn import (
     ACTIVATIONS,
@@ -18,21 +19,6 @@ from rnnlab.models.numpy_rnn import (
 )
 
 
-def _torch_twin(params, nonlinearity="tanh"):
-    """nn.RNN + nn.Linear (float64) holding the same weights as the numpy params."""
-    hidden, inputs = params["W_xh"].shape
-    rnn = torch.nn.RNN(inputs, hidden, batch_first=True, nonlinearity=nonlinearity).double()
-    head = torch.nn.Linear(hidden, params["W_hy"].shape[0]).double()
-    with torch.no_grad():
-        rnn.weight_ih_l0.copy_(torch.from_numpy(params["W_xh"]))
-        rnn.weight_hh_l0.copy_(torch.from_numpy(params["W_hh"]))
-        rnn.bias_ih_l0.copy_(torch.from_numpy(params["b_h"]))
-        rnn.bias_hh_l0.zero_()
-        head.weight.copy_(torch.from_numpy(params["W_hy"]))
-        head.bias.copy_(torch.from_numpy(params["b_y"]))
-    return rnn, head
-
-
 def _setup(seed=0, batch=3, time=6, inputs=4, hidden=5, outputs=7):
     rng = np.random.default_rng(seed)
     params = init_params(inputs, hidden, outputs, seed=seed)
@@ -47,7 +33,7 @@ def _setup(seed=0, batch=3, time=6, inputs=4, hidden=5, outputs=7):
 def test_forward_equals_torch_rnn(nonlinearity):
     params, x, h0, _ = _setup()
     y, cache = rnn_forward(params, x, h0, activation=nonlinearity)
-    rnn, head = _torch_twin(params, nonlinearity)
+    rnn, head = torch_twin(params, nonlinearity)
     hs_t, h_last = rnn(torch.from_numpy(x), torch.from_numpy(h0)[None])
     np.testing.assert_allclose(cache["hs"], hs_t.detach().numpy(), atol=1e-12)
     np.testing.assert_allclose(y, head(hs_t).detach().numpy(), atol=1e-12)
@@ -64,7 +50,7 @@ def test_all_gradients_equal_torch_autograd(loss, nonlinearity):
     else:
         targets = rng.integers(0, 7, size=(3, 6))
     value, grads, h_last = rnn_loss_and_grads(params, x, targets, loss=loss, h0=h0, activation=nonlinearity)
-    rnn, head = _torch_twin(params, nonlinearity)
+    rnn, head = torch_twin(params, nonlinearity)
     h0_t = torch.from_numpy(h0.copy())[None].requires_grad_(True)
     hs_t, _ = rnn(torch.from_numpy(x), h0_t)
     y_t = head(hs_t)
@@ -133,7 +119,7 @@ def test_hidden_jacobians_match_autograd():
     params, x, h0, _ = _setup(3, batch=1, time=5)
     _, cache = rnn_forward(params, x, h0)
     J = hidden_jacobians(params["W_hh"], cache["a"][0], cache["hs"][0])
-    rnn, _ = _torch_twin(params)
+    rnn, _ = torch_twin(params)
 
     def step(h):  # h_4 -> h_5 for the last step
         return torch.tanh(rnn.weight_ih_l0 @ torch.from_numpy(x[0, 4]) + rnn.bias_ih_l0 + rnn.weight_hh_l0 @ h)

@@ -134,7 +134,7 @@ def test_layer_rejects_bad_input():
         layer(torch.randn(2, 5, 2))
     with pytest.raises(ValueError, match="h0 must be positive"):
         layer(torch.randn(2, 5, 3), torch.zeros(2, 4))
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError, match="cell must be one of"):
         MinRNN("gru", 3, 4)
 
 
@@ -189,7 +189,7 @@ def test_regressor_step_streams_the_same_predictions():
 def test_beyond_experiment_reports_adding_metrics(model):
     from rnnlab.experiments.beyond import BeyondConfig, run_beyond
 
-    cfg = BeyondConfig(model=model, T=10, steps=3, batch_size=8, n_test=20, eval_every=2, progress=False)
+    cfg = BeyondConfig(model=model, seq_len=10, steps=3, batch_size=8, n_test=20, eval_every=2, progress=False)
     m = run_beyond(cfg).metrics
     assert set(m) >= {"test_mse", "baseline_mse", "parameters", "train_seconds"}
     assert m["steps"] == 3 and m["test_mse"] > 0
@@ -226,8 +226,8 @@ def test_10_ex5_minlstm_with_the_mingru_budget():
     held-out set, and its normalised gates give it one input map more per layer."""
     from rnnlab.experiments.beyond import BeyondConfig, run_beyond
 
-    common = dict(T=12, steps=3, batch_size=8, n_test=16, eval_every=3, progress=False)
-    r = {kind: run_beyond(BeyondConfig(model=kind, n_layers=2, lr=1e-2, **common)) for kind in ("mingru", "minlstm")}
+    common = dict(seq_len=12, steps=3, batch_size=8, n_test=16, eval_every=3, progress=False)
+    r = {kind: run_beyond(BeyondConfig(model=kind, num_layers=2, lr=1e-2, **common)) for kind in ("mingru", "minlstm")}
     assert r["minlstm"].metrics["baseline_mse"] == r["mingru"].metrics["baseline_mse"]
     # layer 1 maps the 2 inputs, layer 2 the 32 mixed states: one map more each (weights + biases)
     assert r["minlstm"].metrics["parameters"] - r["mingru"].metrics["parameters"] == (2 * 32 + 32) + (32 * 32 + 32)

@@ -30,7 +30,7 @@ from rnnlab.models.classifier import (
     make_classifier,
     padding_mask,
 )
-from rnnlab.widgets.sentiment import analyse_review, analysis_html, make_sentiment_widget
+from rnnlab.widgets.sentiment import analyse_review, analysis_html, make_sentiment_widget, sentiment_view
 
 
 @pytest.fixture(scope="module")
@@ -94,15 +94,15 @@ def test_bag_of_words_ignores_padding():
 
 def test_last_real_state():
     out = torch.arange(12.0).reshape(2, 3, 2)
-    assert last_real_state(out, torch.tensor([3, 1])).tolist() == [[4.0, 5.0], [6.0, 7.0]]
+    assert last_real_state(out, torch.tensor([3, 1]), bidirectional=False).tolist() == [[4.0, 5.0], [6.0, 7.0]]
     with pytest.raises(ValueError, match="outputs"):
-        last_real_state(torch.zeros(2, 3), torch.tensor([1, 1]))
+        last_real_state(torch.zeros(2, 3), torch.tensor([1, 1]), bidirectional=False)
 
 
 @pytest.mark.parametrize("kind", ["gru", "lstm", "bigru"])
 def test_packing_makes_padding_irrelevant(kind):
     torch.manual_seed(0)
-    model = make_classifier(kind, 20, embed_dim=6, hidden_size=5).eval()
+    model = make_classifier(kind, 20, embedding_dim=6, hidden_size=5).eval()
     ids = torch.tensor([[3, 4, 5]])
     short = model(ids, torch.tensor([3]))
     padded = torch.cat([ids, torch.zeros(1, 7, dtype=torch.long)], dim=1)   # (1, 10): 7 pad tokens
@@ -125,7 +125,7 @@ def test_packed_final_state_equals_unpacked_output_at_last_real_token():
     model = RNNClassifier(20, 6, 5).eval()
     ids, lengths = pad_batch([[3, 4, 5], [6, 7, 8, 9, 10]])
     out, _ = model.rnn(model.embedding(ids))                               # (2, 5, 5), runs over padding
-    head = model.head(last_real_state(out, lengths)).squeeze(-1)
+    head = model.head(last_real_state(out, lengths, bidirectional=False)).squeeze(-1)
     assert torch.allclose(head, model(ids, lengths), atol=1e-6)
 
 
@@ -159,7 +159,7 @@ def test_model_input_errors():
         model(torch.tensor([[1, 2]]), torch.tensor([3]))
     with pytest.raises(TypeError, match="integer"):
         model(torch.zeros(1, 2), torch.tensor([2]))
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError, match="model must be one of"):
         make_classifier("transformer", 10)
 
 
@@ -168,7 +168,7 @@ def test_checks_accept_the_reference_and_explain_mistakes(capsys):
     assert not check_bag_of_words(lambda ids, lengths, v: torch.zeros(ids.shape[0], v).scatter_add_(
         1, ids, torch.ones(ids.shape)))
     assert "padding" in capsys.readouterr().out
-    assert check_last_real_state(last_real_state)
+    assert check_last_real_state(lambda out, lengths: last_real_state(out, lengths, bidirectional=False))
     assert not check_last_real_state(lambda out, lengths: out[:, -1])
     assert "lengths[b] - 1" in capsys.readouterr().out
 
@@ -184,7 +184,7 @@ def tiny_model():
     texts = ["delicious and great", "stale and awful", "great taste", "awful taste"]
     vocab = build_vocab(texts, min_freq=1)
     torch.manual_seed(0)
-    return make_classifier("gru", len(vocab), embed_dim=4, hidden_size=3), vocab
+    return make_classifier("gru", len(vocab), embedding_dim=4, hidden_size=3), vocab
 
 
 def test_widget_function_good_and_bad_input(tiny_model):
@@ -215,6 +215,20 @@ def test_widget_updates_as_you_type(tiny_model):
     assert "vocabulary" in panel.value
     box.value = "stale and awful"
     assert "p(great)" in panel.value
+    view = sentiment_view("stale and awful", model, vocab)  # the widget draws the plain function's view
+    assert w.view.data.probability == view.data.probability and w.view.message == view.message
+    assert panel.value == analysis_html(view.data)
+    assert not sentiment_view("qwerty", model, vocab).ok
+
+
+def test_sentiment_loss_is_the_binary_cross_entropy_of_the_logits(tiny_model):
+    from rnnlab.experiments.sentiment import sentiment_loss
+
+    model, vocab = tiny_model
+    ids = torch.tensor([vocab.encode(["great", "taste"]), vocab.encode(["awful", "taste"])])   # (2, 2)
+    lengths, labels = torch.tensor([2, 2]), torch.tensor([1.0, 0.0])
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, lengths), labels)
+    torch.testing.assert_close(sentiment_loss(model, (ids, lengths, labels)), expected)
 
 
 @pytest.mark.parametrize("kind", ["bow", "bigru"])
@@ -276,7 +290,7 @@ def test_notebook_packed_training_step_equals_the_experiment():
     from rnnlab.experiments.sentiment import SentimentConfig, batch_sampler, prepare_data, run_sentiment
     from rnnlab.utils import seed_everything
 
-    config = SentimentConfig(model="gru", steps=4, eval_every=4, max_len=30, embed_dim=8, hidden_size=8,
+    config = SentimentConfig(model="gru", steps=4, eval_every=4, max_len=30, embedding_dim=8, hidden_size=8,
                              batch_size=8, progress=False)
     data = prepare_data(config)
     seed_everything(config.seed)

@@ -26,7 +26,7 @@ from rnnlab.data.vocab import Vocab, normalise_text, tokenize_words
 from rnnlab.experiments.sentiment import SentimentConfig, SentimentResult, run_sentiment
 from rnnlab.models.classifier import BagOfWordsClassifier, RNNClassifier, last_real_state, make_classifier
 
-TINY = dict(steps=30, eval_every=30, batch_size=16, progress=False, embed_dim=8, hidden_size=8)
+TINY = dict(steps=30, eval_every=30, batch_size=16, progress=False, embedding_dim=8, hidden_size=8)
 
 # ---------------------------------------------------------------------------------------------------------
 # Typographic characters (case sentiment_curly_apostrophe and the other members of its kind)
@@ -113,7 +113,9 @@ def test_bidirectional_last_real_state_equals_the_packed_final_states(lengths, h
         final = torch.cat([h[0], h[1]], dim=-1)                          # (batch, 2 * hidden)
         assert torch.allclose(last_real_state(out, lengths_t, bidirectional=True), final, atol=1e-6)
         four_d = out.view(out.shape[0], out.shape[1], 2, hidden)         # the layout torch documents
-        assert torch.allclose(last_real_state(four_d, lengths_t), final, atol=1e-6)
+        assert torch.allclose(last_real_state(four_d, lengths_t, bidirectional=True), final, atol=1e-6)
+        assert torch.allclose(last_real_state(out, lengths_t, bidirectional=gru.bidirectional,
+                                              hidden_size=gru.hidden_size), final, atol=1e-6)
 
 
 def test_the_case_bidir_last_state_same_last_word_different_reviews():
@@ -128,8 +130,12 @@ def test_the_case_bidir_last_state_same_last_word_different_reviews():
             both = last_real_state(out, length, bidirectional=True)[0]
             assert torch.allclose(both[4:], h[1, 0], atol=1e-6)           # the backward final state
             halves.append(both[4:])
-            one_way = last_real_state(out, length)[0]                     # read as one direction, as documented
+            one_way = last_real_state(out, length, bidirectional=False)[0]   # said one direction: a plain gather
             assert torch.allclose(one_way, out[0, 4])
+            with pytest.raises(TypeError, match="bidirectional"):       # the case's call: no silent default
+                last_real_state(out, length)
+            with pytest.raises(ValueError, match=r"is bidirectional=True\?"):   # the wrong flag, caught by size
+                last_real_state(out, length, bidirectional=False, hidden_size=gru.hidden_size)
     assert not torch.allclose(halves[0], halves[1], atol=1e-3)
 
 
@@ -143,13 +149,20 @@ def test_bidirectional_outputs_that_read_the_padding_are_refused():
         last_real_state(unpacked, lengths, bidirectional=True)
     with pytest.raises(ValueError, match="odd size 5"):
         last_real_state(torch.zeros(2, 6, 5), lengths, bidirectional=True)
-    with pytest.raises(ValueError, match="1 or 2 directions, got 3"):
-        last_real_state(torch.zeros(2, 6, 3, 4), lengths)
+    with pytest.raises(ValueError, match="has 3 directions"):
+        last_real_state(torch.zeros(2, 6, 3, 4), lengths, bidirectional=True)
+    with pytest.raises(ValueError, match="has 2 directions .* bidirectional=False means 1"):
+        last_real_state(torch.zeros(2, 6, 2, 4), lengths, bidirectional=False)
+    for flag in (None, 1, "yes"):
+        with pytest.raises(TypeError, match="bidirectional must be True or False.*rnn.bidirectional"):
+            last_real_state(torch.zeros(2, 6, 4), lengths, bidirectional=flag)
+    with pytest.raises(ValueError, match=r"last axis is 6, but hidden_size=4 with bidirectional=True means 2 x 4"):
+        last_real_state(torch.zeros(2, 6, 6), lengths, bidirectional=True, hidden_size=4)
 
 
 def test_one_direction_in_four_dimensions_is_the_plain_gather():
     out = torch.randn(2, 4, 1, 3)
-    assert torch.equal(last_real_state(out, torch.tensor([2, 4])), out[[0, 1], [1, 3], 0])
+    assert torch.equal(last_real_state(out, torch.tensor([2, 4]), bidirectional=False), out[[0, 1], [1, 3], 0])
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -320,12 +333,12 @@ def test_sentiment_result_fields_are_typed_and_documented():
 
 @pytest.mark.parametrize("kind", ["bow", "gru", "bilstm"])
 def test_multiclass_classifiers_give_one_logit_per_class(kind):
-    model = make_classifier(kind, 12, embed_dim=4, hidden_size=3, num_classes=4)
+    model = make_classifier(kind, 12, embedding_dim=4, hidden_size=3, num_classes=4)
     ids, lengths = torch.tensor([[4, 5, 6], [7, 0, 0]]), torch.tensor([3, 1])
     assert model(ids, lengths).shape == (2, 4)
     contributions = model.contributions(ids, lengths)
     assert contributions.shape == (2, 3) and float(contributions[1, 1:].abs().sum()) == 0.0
-    assert make_classifier(kind, 12, embed_dim=4, hidden_size=3)(ids, lengths).shape == (2,)
+    assert make_classifier(kind, 12, embedding_dim=4, hidden_size=3)(ids, lengths).shape == (2,)
 
 
 def test_rnn_classifier_bidirectional_contributions_of_a_chosen_class():

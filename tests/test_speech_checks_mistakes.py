@@ -2,9 +2,11 @@
 reviews/turn3/wrong-answers/w09.py and w09b.py and cases/turn3/ctc_blank_hint.py, one test each."""
 
 import math
+from functools import partial
 
 import pytest
 import torch
+from solutions import ctc_nll
 
 from rnnlab.checks.core import ExerciseFailure
 from rnnlab.checks.ctc import LONG_CASES, check_ctc_forward, mistaken_nll, reference_nll
@@ -70,33 +72,9 @@ def test_each_collapse_mistake_is_named(fn, words):
 
 
 # ------------------------------------------------------------------ the alpha recursion
-def make_nll(skip_equal=False, end_last_only=False, prob_space=False, no_init1=False, blank_zero=False):
+def make_nll(**mistake):
     """The student's recursion of w09.py with one mistake switched on."""
-    def ctc_nll(log_probs, target, blank):
-        blank = 0 if blank_zero else blank
-        ext = [blank]
-        for y in target:
-            ext += [y, blank]
-        steps, positions = log_probs.shape[0], len(ext)
-        alpha = torch.full((steps, positions), -math.inf, dtype=log_probs.dtype)
-        alpha[0, 0] = log_probs[0, blank]
-        if positions > 1 and not no_init1:
-            alpha[0, 1] = log_probs[0, ext[1]]
-        for t in range(1, steps):
-            for s in range(positions):
-                terms = [alpha[t - 1, s]]
-                if s >= 1:
-                    terms.append(alpha[t - 1, s - 1])
-                if s >= 2 and ext[s] != blank and (skip_equal or ext[s] != ext[s - 2]):
-                    terms.append(alpha[t - 1, s - 2])
-                if prob_space:
-                    alpha[t, s] = torch.log(sum(torch.exp(x) for x in terms)) + log_probs[t, ext[s]]
-                else:
-                    alpha[t, s] = torch.logsumexp(torch.stack(terms), 0) + log_probs[t, ext[s]]
-        if end_last_only:
-            return -float(alpha[steps - 1, positions - 1])
-        return -float(torch.logsumexp(alpha[steps - 1, max(positions - 2, 0):], 0))
-    return ctc_nll
+    return partial(ctc_nll, **mistake)
 
 
 def prob_space_products(log_probs, target, blank):     # w09b.py: no logs at all

@@ -61,7 +61,7 @@ def test_mingru_negative_can_flip_its_state():
                                                   ("mingru", 16), ("mingru_negative", 16), ("ssm", 8 * 3 * 2),
                                                   ("s4d", 8 * 3 * 2)])
 def test_token_model_shapes_and_state_size(backbone, floats):
-    model = TokenModel(backbone, [5, 7], 4, d=8, n_layers=2, d_state=3)
+    model = TokenModel(backbone, [5, 7], 4, d=8, num_layers=2, d_state=3)
     x = torch.stack([torch.randint(0, 5, (3, 10)), torch.randint(0, 7, (3, 10))], dim=-1)
     assert model(x).shape == (3, 10, 4)
     assert model.state_floats(10) == floats

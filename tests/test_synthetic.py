@@ -47,7 +47,7 @@ def test_copy_memory_layout():
     (lambda: adding_problem(4, 1), "T must be >= 2"),
     (lambda: adding_problem(4, -5), "T must be >= 2"),
     (lambda: copy_memory(4, delay=0), "delay must be >= 1"),
-    (lambda: sine_waves(2, 0), "length must be >= 1"),
+    (lambda: sine_waves(2, 0), "seq_len must be >= 1"),
     (lambda: sine_waves(2, 5, period_range=(0, 3)), "period_range"),
     (lambda: sine_waves(2, 5, noise=-1), "noise must be >= 0"),
 ])

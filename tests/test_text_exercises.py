@@ -24,8 +24,8 @@ from rnnlab.models.charlm import hidden_activations, stream_logits
 from rnnlab.models.classifier import RNNClassifier, make_classifier, padding_mask
 from rnnlab.models.ngram import CharNGram
 
-TINY_05 = dict(steps=2, eval_every=2, max_len=20, embed_dim=8, hidden_size=8, progress=False)
-TINY_06 = dict(corpus="names", steps=3, seq_len=8, batch_size=4, hidden_size=8, embedding_size=4,
+TINY_05 = dict(steps=2, eval_every=2, max_len=20, embedding_dim=8, hidden_size=8, progress=False)
+TINY_06 = dict(corpus="names", steps=3, seq_len=8, batch_size=4, hidden_size=8, embedding_dim=4,
                max_chars=800, eval_every=3, progress=False)
 
 
@@ -52,11 +52,11 @@ def test_05_ex3_keep_only_the_start_of_each_review():
 class MeanPoolGRU(nn.Module):
     """Exercise 4's reference: the mean of the GRU outputs over the real tokens instead of the final state."""
 
-    def __init__(self, vocab_size: int, embed_dim: int = 8, hidden_size: int = 8) -> None:
+    def __init__(self, vocab_size: int, embedding_dim: int = 8, hidden_size: int = 8) -> None:
         super().__init__()
         self.vocab_size = vocab_size
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
-        self.rnn = nn.GRU(embed_dim, hidden_size, batch_first=True)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        self.rnn = nn.GRU(embedding_dim, hidden_size, batch_first=True)
         self.head = nn.Linear(hidden_size, 1)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -79,12 +79,12 @@ def test_05_ex4_mean_pooling_model_trains_in_the_experiment():
     assert torch.allclose(model(ids, lengths), model(padded, lengths), atol=1e-6)
 
 
-def test_05_ex5_lstm_at_the_gru_parameter_count():
+def test_05_ex5_lstm_with_the_grus_count_parameters():
     config = SentimentConfig(model="gru", **TINY_05)
     vocab_size = len(prepare_data(config).vocab)
 
     def recurrent(kind: str, hidden: int) -> int:
-        model = make_classifier(kind, vocab_size, embed_dim=8, hidden_size=hidden)
+        model = make_classifier(kind, vocab_size, embedding_dim=8, hidden_size=hidden)
         return sum(p.numel() for p in model.rnn.parameters())
 
     target = recurrent("gru", 8)

@@ -1,5 +1,7 @@
 """A user's series: the time axis is checked, and every fault is refused by name or repaired on request
-(issue 15, kinds A and D; the files in tests/data/cases are the cases found by trying rnnlab as users would)."""
+(issue 15, kinds A and D; the files in tests/data/cases are the cases found by trying rnnlab as users would).
+Business days (issue 24): rows on weekdays only are spaced by business days, weekends are not gaps, a few
+missing weekdays are holidays (named), more are refused; `future_dates` continues each calendar."""
 
 import re
 from pathlib import Path
@@ -7,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from rnnlab.data.time_axis import check_time_axis
+from rnnlab.data.time_axis import HOLIDAY_SHARE, check_time_axis, future_dates, infer_spacing
 from rnnlab.data.timeseries import load_csv
 from rnnlab.data.windows import check_forecast_sizes
 
@@ -254,3 +258,134 @@ def test_forecast_command_line_repairs_on_request(capsys):
                  "--model", "persistence", "--horizon", "7", "--lookback", "14", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "combined 1 duplicated row(s) by their mean" in out and '"mase"' in out.splitlines()[-1]
+
+
+# --- business days (issue 24: a trading-day series; weekends are not gaps) ----------------------------------
+
+NYSE_2021 = ["2021-01-01", "2021-01-18", "2021-02-15", "2021-04-02", "2021-05-31", "2021-07-05", "2021-09-06",
+             "2021-11-25", "2021-12-24"]   # the New York Stock Exchange's weekday closures in 2021
+
+
+def trading_days(start="2021-01-01", end="2021-12-31", closed=NYSE_2021):
+    return pd.bdate_range(start, end).difference(pd.DatetimeIndex(closed))
+
+
+def prices_csv(tmp_path, days, name="prices.csv"):
+    values = 100 + np.cumsum(np.random.default_rng(0).normal(size=len(days)))
+    text = "date,close\n" + "".join(f"{d:%Y-%m-%d},{v:.4f}\n" for d, v in zip(days, values, strict=True))
+    return write(tmp_path, text, name)
+
+
+def test_business_days_without_holidays_are_regular_and_said_so(tmp_path, capsys):
+    series = load_csv(prices_csv(tmp_path, pd.bdate_range("2021-03-01", periods=60)), "date", "close")
+    report = series.attrs["report"]
+    assert report.freq == "B" and report.filled == 0 and report.holidays == [] and len(series) == 60
+    assert "spaced by business days (Monday to Friday, season 5), so weekends are not gaps" in capsys.readouterr().out
+
+
+def test_a_trading_year_loads_with_its_holidays_named_not_its_weekends(tmp_path, capsys):
+    days = trading_days()
+    series = load_csv(prices_csv(tmp_path, days), "date", "close")
+    out = capsys.readouterr().out
+    report = series.attrs["report"]
+    assert report.freq == "B" and len(series) == len(days) == 252
+    assert report.holidays == list(pd.DatetimeIndex(NYSE_2021[1:]))   # 1 January 2021 is before the first row
+    assert "8 weekday(s) have no row (Mon 2021-01-18, Mon 2021-02-15, Fri 2021-04-02" in out
+    assert "taken as holidays" in out and "Sat" not in out and "Sun" not in out
+    assert not series.index.day_of_week.isin([5, 6]).any()
+
+
+def test_business_days_with_more_gaps_than_holidays_are_refused_naming_weekdays_only(tmp_path):
+    days = pd.bdate_range("2021-03-01", periods=80)
+    gappy = days.delete(np.arange(3, 80, 9))                          # 9 of 80 weekdays: 11%, not holidays
+    with pytest.raises(ValueError, match=r"spaced by business days \(rows on weekdays only: weekends are not gaps\), "
+                                         r"but 9 of its 80 weekdays have no row: Thu 2021-03-04.*--fill-missing") as e:
+        load_csv(prices_csv(tmp_path, gappy), "date", "close")
+    assert "Sat" not in str(e.value) and "Sun" not in str(e.value)
+
+
+def test_business_days_filled_on_request_fill_weekdays_only(tmp_path):
+    series = load_csv(prices_csv(tmp_path, trading_days()), "date", "close", fill_missing="ffill", verbose=False)
+    assert len(series) == len(pd.bdate_range("2021-01-04", "2021-12-31")) == 260     # 252 + 8 holidays, no weekend
+    assert series.attrs["report"].filled == 8 and series["2021-01-18"] == series["2021-01-15"]
+    assert not series.index.day_of_week.isin([5, 6]).any()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(weeks=st.integers(3, 60), data=st.data())
+def test_property_weekday_rows_are_business_days_and_few_missing_weekdays_are_holidays(weeks, data):
+    grid = pd.bdate_range("2020-01-06", periods=5 * weeks)
+    allowed = int(HOLIDAY_SHARE * len(grid))
+    inner = list(range(1, len(grid) - 1))
+    closed = sorted(data.draw(st.lists(st.sampled_from(inner), max_size=allowed, unique=True), label="closed"))
+    index = grid.delete(closed)
+    frame, report = check_time_axis(pd.DataFrame({"x": np.arange(len(index), dtype=float)}, index=index))
+    assert report.freq == "B" and report.holidays == list(grid[closed]) and len(frame) == len(index)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(days=st.integers(15, 200), data=st.data())
+def test_property_a_calendar_day_series_with_a_gap_is_never_taken_for_business_days(days, data):
+    grid = pd.date_range("2020-01-01", periods=days, freq="D")
+    gone = data.draw(st.integers(1, days - 2), label="missing day")
+    assert infer_spacing(grid.delete([gone])) == "D"                  # one day, not "24h", and not "B"
+    with pytest.raises(ValueError, match=r"spaced by one day but 1 time step\(s\) are missing"):
+        check_time_axis(pd.DataFrame({"x": np.arange(days - 1.0)}, index=grid.delete([gone])))
+
+
+@pytest.mark.parametrize("last, freq, expected", [
+    ("2021-12-31", "B", ["2022-01-03", "2022-01-04", "2022-01-05"]),           # a Friday: Monday next
+    ("2021-12-29", "B", ["2021-12-30", "2021-12-31", "2022-01-03"]),
+    ("2021-12-31", "D", ["2022-01-01", "2022-01-02", "2022-01-03"]),
+    ("2021-12-01", "MS", ["2022-01-01", "2022-02-01", "2022-03-01"]),
+    ("2024-01-31", "ME", ["2024-02-29", "2024-03-31", "2024-04-30"]),         # leap February
+    ("2021-10-01", "QS-OCT", ["2022-01-01", "2022-04-01", "2022-07-01"]),
+    ("2021-12-26", "W-SUN", ["2022-01-02", "2022-01-09", "2022-01-16"]),
+    ("2021-12-31 22:00", "h", ["2021-12-31 23:00", "2022-01-01 00:00", "2022-01-01 01:00"]),
+])
+def test_future_dates_continue_the_series_own_calendar(last, freq, expected):
+    index = pd.DatetimeIndex([pd.Timestamp(last) - pd.tseries.frequencies.to_offset(freq), pd.Timestamp(last)])
+    assert list(future_dates(index, 3, freq)) == list(pd.DatetimeIndex(expected))
+
+
+def test_future_dates_infer_the_spacing_and_refuse_nonsense():
+    days = trading_days("2021-11-01", "2021-12-31")
+    assert list(future_dates(days, 2)) == list(pd.DatetimeIndex(["2022-01-03", "2022-01-04"]))
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        future_dates(days, 0)
+    with pytest.raises(ValueError, match="non-empty DatetimeIndex"):
+        future_dates(pd.DatetimeIndex([]), 2)
+
+
+def _closes(days, name="close"):
+    return pd.DataFrame({name: np.arange(len(days), dtype=float) + 1}, index=pd.DatetimeIndex(days))
+
+
+def test_the_last_trading_day_of_each_month_and_week_is_monthly_and_weekly():
+    """Monthly closes fall on the last trading day (28 May 2021: the 31st was Memorial Day); weekly closes on
+    Friday, or Thursday before a Good Friday. Before: 'spaced by 31 days, ... fall between the steps'."""
+    trading = trading_days()
+    monthly = trading.to_series().groupby(trading.to_period("M")).last()
+    frame, report = check_time_axis(_closes(monthly))
+    assert report.freq == "BME" and len(frame) == 12 and "one row per month on varying days" in str(report)
+    assert list(future_dates(frame.index, 2, report.freq)) == list(pd.DatetimeIndex(["2022-01-31", "2022-02-28"]))
+    weekly = trading.to_series().groupby(trading.to_period("W-FRI")).last()
+    frame, report = check_time_axis(_closes(weekly))
+    assert report.freq == "W-FRI" and "Thu 2021-04-01" in str(report)          # Good Friday 2021
+    assert future_dates(frame.index, 1, report.freq)[0] == pd.Timestamp("2022-01-07")
+
+
+def test_a_month_without_its_row_is_named():
+    trading = trading_days()
+    monthly = [d for d in trading.to_series().groupby(trading.to_period("M")).last() if d.month != 6]
+    with pytest.raises(ValueError, match=r"one row per month on varying days, but 1 month\(s\) have no row: 2021-06"):
+        check_time_axis(_closes(monthly))
+
+
+@pytest.mark.parametrize("freq, words", [("QS", "one quarter"), ("QE-NOV", "one quarter"), ("YS", "one year"),
+                                         ("YE", "one year"), ("MS", "one month"), ("W-WED", "one week")])
+def test_a_missing_quarter_or_year_is_one_missing_step_not_missing_months(freq, words):
+    """Before, a quarterly series with one quarter missing was read as monthly with two thirds of it missing."""
+    grid = pd.date_range("2001-01-01", periods=20, freq=freq)
+    with pytest.raises(ValueError, match=rf"spaced by {words} but 1 time step\(s\) are missing: {grid[5].date()};"):
+        check_time_axis(pd.DataFrame({"x": np.arange(19.0)}, index=grid.delete([5])))

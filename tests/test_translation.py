@@ -187,7 +187,7 @@ def test_bucketed_batches_group_similar_lengths(grammar):
 
 def _model(attention="additive", seed=0, src_vocab=20, tgt_vocab=15):
     torch.manual_seed(seed)
-    return Seq2Seq(Seq2SeqConfig(src_vocab, tgt_vocab, embedding_size=8, hidden_size=12, attention_size=10,
+    return Seq2Seq(Seq2SeqConfig(src_vocab, tgt_vocab, embedding_dim=8, hidden_size=12, attention_size=10,
                                  attention=attention)).eval()
 
 

@@ -9,7 +9,7 @@ from rnnlab.experiments.translation import TranslateConfig, load_task, make_mode
 from rnnlab.models.seq2seq import DotProductAttention, translate_ids
 from rnnlab.widgets.translation import explain_translation
 
-TINY = dict(steps=2, hidden_size=8, embedding_size=8, batch_size=8, n_train=200, n_test=20, n_eval=5,
+TINY = dict(steps=2, hidden_size=8, embedding_dim=8, batch_size=8, n_train=200, n_test=20, n_eval=5,
             eval_every=2, progress=False, baseline=False)
 
 
@@ -36,7 +36,7 @@ def test_ex3_unidirectional_encoder_from_the_config():
 def test_ex4_beam_without_length_penalty_runs():
     data = load_task("grammar", 200, 20, 0)
     torch.manual_seed(0)
-    model = make_model(TranslateConfig(task="grammar", hidden_size=8, embedding_size=8), data)
+    model = make_model(TranslateConfig(task="grammar", hidden_size=8, embedding_dim=8), data)
     src, lengths = data.encode_sources([s for s, _ in data.test[:4]])
     r0 = translate_ids(model, src, lengths, method="beam", beam_width=3, length_penalty=0.0)
     r1 = translate_ids(model, src, lengths, method="beam", beam_width=3, length_penalty=1.0)

@@ -30,7 +30,7 @@ from rnnlab.models.seq2seq import Seq2Seq, Seq2SeqConfig, beam_search, check_log
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "rnnlab" / "data" / "files" / "examples" / "en_fr_pairs.tsv"
-TINY = dict(steps=3, eval_every=3, hidden_size=8, embedding_size=8, batch_size=8, n_eval=5, progress=False)
+TINY = dict(steps=3, eval_every=3, hidden_size=8, embedding_dim=8, batch_size=8, n_eval=5, progress=False)
 
 # ------------------------------------------------------------------------------------------ beam search
 BOS, EOS, A, B, Y, Z1, Z2, W, V = 2, 3, 4, 5, 6, 7, 8, 9, 10
@@ -132,7 +132,7 @@ def test_a_perfect_model_on_raw_pairs_scores_100_under_any_task_name():
     finally:
         tr.translate_texts = original
     assert metrics["bleu"] == pytest.approx(100.0) and metrics["exact_match"] == 1.0
-    m = Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), embedding_size=8, hidden_size=8,
+    m = Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), embedding_dim=8, hidden_size=8,
                               attention_size=8))
     metrics, hyps = evaluate_translations(m, data, data.test[:5])                    # no KeyError: 'mine'
     assert len(hyps) == 5 and "n_len_1_3" in metrics
@@ -203,10 +203,11 @@ def test_run_translate_on_own_pairs_returns_a_typed_result():
     assert steps.tolist() == [3] and 0 < loss[0] < 20
 
 
+@pytest.mark.slow  # trains from the command line in a subprocess: ~40 s on a loaded 2-core machine
 def test_command_line_pairs_option(tmp_path):
     env = {"OMP_NUM_THREADS": "1", "RNNLAB_PROGRESS": "0", "PATH": "/usr/bin:/bin"}
     cmd = [sys.executable, "-m", "rnnlab.experiments", "translate", "--pairs", str(EXAMPLE), "--steps", "2",
-           "--hidden-size", "8", "--embedding-size", "8", "--batch-size", "8", "--eval-every", "2", "--n-eval", "5"]
+           "--hidden-size", "8", "--embedding-dim", "8", "--batch-size", "8", "--eval-every", "2", "--n-eval", "5"]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     record = json.loads(done.stdout.strip().splitlines()[-1])

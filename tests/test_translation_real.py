@@ -18,7 +18,7 @@ from rnnlab.models.seq2seq import translate_texts
 from rnnlab.models.word_by_word import WordByWord
 from rnnlab.train import Callback
 
-TINY = dict(steps=3, hidden_size=8, embedding_size=8, batch_size=8, n_test=20, n_eval=5, eval_every=3,
+TINY = dict(steps=3, hidden_size=8, embedding_dim=8, batch_size=8, n_test=20, n_eval=5, eval_every=3,
             progress=False)
 
 
@@ -106,7 +106,7 @@ def test_run_translate_takes_a_model_callbacks_and_a_device():
 
     from rnnlab.experiments.translation import load_task
     data = load_task("grammar", 200, 20, 0)
-    mine = make_model(TranslateConfig(task="grammar", hidden_size=8, embedding_size=8, bidirectional=False), data)
+    mine = make_model(TranslateConfig(task="grammar", hidden_size=8, embedding_dim=8, bidirectional=False), data)
     assert mine.encoder.output_size == 8  # a unidirectional encoder
     before = mine.out.weight.detach().clone()
     r = run_translate(config, model=mine, callbacks=[Count()], device="cpu")
@@ -128,7 +128,7 @@ def test_same_seed_same_loss_and_baseline_reported():
 def test_loss_is_cross_entropy_on_shifted_targets():
     data = make_task("grammar", 50, 10, 0)
     torch.manual_seed(0)
-    model = make_model(TranslateConfig(hidden_size=8, embedding_size=8, attention=False), data)
+    model = make_model(TranslateConfig(hidden_size=8, embedding_dim=8, attention=False), data)
     batch = data.batch(data.train[:4])
     words = batch.tgt_in[:, 1:] != 0
     assert torch.equal(batch.tgt_in[:, 1:][words], batch.tgt_out[:, :-1][words])  # the same words, shifted by one

@@ -16,7 +16,7 @@ from rnnlab.widgets.translation import attention_entropy, explain_translation, m
 
 matplotlib.use("Agg")
 
-TINY = dict(n_train=300, n_test=30, n_eval=10, hidden_size=8, embedding_size=8, batch_size=16, steps=3,
+TINY = dict(n_train=300, n_test=30, n_eval=10, hidden_size=8, embedding_dim=8, batch_size=16, steps=3,
             eval_every=3, progress=False)
 
 

@@ -156,6 +156,7 @@ def test_a_shown_figure_leaves_pyplot_so_the_cell_end_does_not_draw_it_again(mon
     assert len(published) == 2
 
 
+@pytest.mark.slow  # starts a Jupyter kernel: ~19 s on a loaded 2-core machine
 def test_case_double_figure_in_a_kernel():
     """Case double_figure.py, in a real kernel: a plotting function as a cell's last line, `display(fig)` then
     `plt.close(fig)` (the notebooks' pattern), an unused `fig = ...` and `plt.show()`: one image each."""

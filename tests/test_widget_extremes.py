@@ -159,7 +159,7 @@ def translation_box():
 
     torch.manual_seed(0)
     data = make_task("grammar", n_train=200, n_test=10, seed=0)
-    model = Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), embedding_size=4, hidden_size=4,
+    model = Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), embedding_dim=4, hidden_size=4,
                                   attention_size=4), bos_id=data.tgt_vocab.stoi["<bos>"],
                     eos_id=data.tgt_vocab.stoi["<eos>"]).eval()
     return make_translation_widget(model, data, [data.test_pairs[0][0]] if hasattr(data, "test_pairs") else ())
@@ -182,11 +182,19 @@ def forecast_box():
     return make_forecast_widget(model="persistence", steps=2, run=forecast_runner, models=MODELS)
 
 
+def tagging_box():
+    from rnnlab.widgets.tagging import tagging_explorer
+
+    return tagging_explorer(lambda tokens: (["O"] * len(tokens), ["B-X"] + ["I-X"] * (len(tokens) - 1)))
+
+
 BOXES = {"recurrence": recurrence_box, "recurrence with a student's step": recurrence_student_box,
          "gradients": gradient_box, "gates": gates_box, "sentiment": sentiment_box, "textgen": textgen_box,
-         "neurons": neuron_box, "translation": translation_box, "speech": speech_box, "forecast": forecast_box}
+         "neurons": neuron_box, "translation": translation_box, "speech": speech_box, "forecast": forecast_box,
+         "tagging": tagging_box}
 
 
+@pytest.mark.slow  # 4-22 s a widget on a loaded 2-core machine; CI runs it (make unit), the fast loop skips it
 @pytest.mark.parametrize("make", list(BOXES.values()), ids=list(BOXES))
 def test_every_control_of_every_widget_at_its_extremes(make):
     box = make()

@@ -84,9 +84,9 @@ def test_a_change_by_code_redraws_at_once():
     """Notebooks set a control and read the output on the next line: that stays immediate."""
     box = BOXES["gradients"]()
     before = box.redraws
-    box.controls["length"].value = 20
+    box.controls["seq_len"].value = 20
     assert box.redraws == before + 1 and box._redrawer.view.data["norms"].shape[0] == 20
-    box.controls["length"].value = 30
+    box.controls["seq_len"].value = 30
     assert box.redraws == before + 2
 
 

@@ -15,10 +15,8 @@ Usage: python -m tools.badges [--check] [notebooks/*.ipynb]
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 
@@ -83,24 +81,12 @@ def add_badges(notebook: nbformat.NotebookNode, name: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook would change")
-    args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
-    stale = []
-    for path in paths:
-        notebook = nbformat.read(path, as_version=4)
-        if add_badges(notebook, path.name):
-            stale.append(path)
-            if not args.check:
-                nbformat.validate(notebook)
-                nbformat.write(notebook, path)
-                print(f"{path}: badges and Colab cell added or updated")
-    if args.check and stale:
-        print("badges or Colab cell missing or stale in: " + ", ".join(map(str, stale)))
-        return 1
-    return 0
+    from tools.notebook_tool import update_notebooks
+
+    return update_notebooks(
+        __doc__.split("\n")[0],
+        lambda notebook, path: "badges and Colab cell added or updated" if add_badges(notebook, path.name) else None,
+        lambda stale: "badges or Colab cell missing or stale in: " + ", ".join(map(str, stale)), argv)
 
 
 if __name__ == "__main__":

@@ -129,9 +129,24 @@ def add_noise(wave: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.n
     return wave + noise
 
 
+def quantized_log_mel(wave: np.ndarray, config: FeatureConfig) -> np.ndarray:
+    """The clip's log-mel features, (frames, n_mels), quantised to uint8 steps of Q_STEP from Q_MIN."""
+    return np.clip(np.round((log_mel(wave, config).numpy() - Q_MIN) / Q_STEP), 0, 255).astype(np.uint8)
+
+
+def split_arrays(clips: list[tuple[np.ndarray, list[int], str, int, int, float]]) -> dict[str, np.ndarray]:
+    """The arrays of a split from its clips, each (quantised features, digits, voice, rate, pitch, snr in dB)."""
+    feats, digits, voices, rates, pitches, snrs = zip(*clips, strict=True)
+    return {"feats": np.concatenate(feats), "frame_counts": np.array([len(q) for q in feats], np.int32),
+            "labels": np.array([d for ds in digits for d in ds], np.uint8),
+            "label_counts": np.array([len(ds) for ds in digits], np.int32),
+            "voices": np.array(voices), "rates": np.array(rates, np.int16), "pitches": np.array(pitches, np.int16),
+            "snr_db": np.array(snrs, np.float32)}
+
+
 def make_split(tts: Espeak, n: int, variants: list[str], rng: np.random.Generator,
                config: FeatureConfig) -> dict[str, np.ndarray]:
-    feats, labels, frame_counts, label_counts, voices, rates, pitches, snrs = [], [], [], [], [], [], [], []
+    clips = []
     for _ in range(n):
         digits = [int(d) for d in rng.integers(0, 10, int(rng.integers(1, 8)))]
         voice = f"{rng.choice(ACCENTS)}+{rng.choice(variants)}"
@@ -139,19 +154,8 @@ def make_split(tts: Espeak, n: int, variants: list[str], rng: np.random.Generato
         wave = speak_digits(tts, digits, voice, rate, pitch, pitch_range, rng, gaps=True)
         snr = float(rng.uniform(5, 40))
         wave = add_noise(wave * rng.uniform(0.1, 0.9), snr, rng)
-        q = np.clip(np.round((log_mel(wave, config).numpy() - Q_MIN) / Q_STEP), 0, 255).astype(np.uint8)
-        feats.append(q)
-        labels.extend(digits)
-        frame_counts.append(len(q))
-        label_counts.append(len(digits))
-        voices.append(voice)
-        rates.append(rate)
-        pitches.append(pitch)
-        snrs.append(snr)
-    return {"feats": np.concatenate(feats), "frame_counts": np.array(frame_counts, np.int32),
-            "labels": np.array(labels, np.uint8), "label_counts": np.array(label_counts, np.int32),
-            "voices": np.array(voices), "rates": np.array(rates, np.int16), "pitches": np.array(pitches, np.int16),
-            "snr_db": np.array(snrs, np.float32)}
+        clips.append((quantized_log_mel(wave, config), digits, voice, rate, pitch, snr))
+    return split_arrays(clips)
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -262,7 +266,7 @@ def make_joined_split(bank: dict[str, list[list[np.ndarray]]], n: int, rng: np.r
                       config: FeatureConfig) -> dict[str, np.ndarray]:
     """`n` clips of isolated words joined (see joined_clip), in the same arrays as make_split; 60% in the
     Flite and Festival voices, 40% in the eSpeak voices of the bank."""
-    feats, labels, frame_counts, label_counts, voices, rates, pitches, snrs = [], [], [], [], [], [], [], []
+    clips = []
     recorded = sorted(v for v in bank if v.split("+")[0] in ("flite", "festival"))  # voices from real speakers
     espeak = sorted(v for v in bank if v not in recorded)
     for _ in range(n):
@@ -270,19 +274,10 @@ def make_joined_split(bank: dict[str, list[list[np.ndarray]]], n: int, rng: np.r
         names = recorded if rng.random() < 0.6 else espeak
         voice = names[int(rng.integers(len(names)))]
         wave, snr = joined_clip(bank, digits, voice, rng)
-        q = np.clip(np.round((log_mel(wave, config).numpy() - Q_MIN) / Q_STEP), 0, 255).astype(np.uint8)
-        feats.append(q)
-        labels.extend(digits)
-        frame_counts.append(len(q))
-        label_counts.append(len(digits))
-        voices.append(voice)
-        rates.append(int(round(60 * len(digits) / (len(wave) / RATE_OUT))))   # words per minute of the clip
-        pitches.append(-1)                                                     # not an eSpeak pitch setting
-        snrs.append(min(snr, 99.0))                                            # 99: no noise added
-    return {"feats": np.concatenate(feats), "frame_counts": np.array(frame_counts, np.int32),
-            "labels": np.array(labels, np.uint8), "label_counts": np.array(label_counts, np.int32),
-            "voices": np.array(voices), "rates": np.array(rates, np.int16), "pitches": np.array(pitches, np.int16),
-            "snr_db": np.array(snrs, np.float32)}
+        rate = int(round(60 * len(digits) / (len(wave) / RATE_OUT)))          # words per minute of the clip
+        # pitch -1: not an eSpeak pitch setting; snr 99: no noise added
+        clips.append((quantized_log_mel(wave, config), digits, voice, rate, -1, min(snr, 99.0)))
+    return split_arrays(clips)
 
 
 def concat_splits(a: dict[str, np.ndarray], b: dict[str, np.ndarray], rng: np.random.Generator

@@ -22,7 +22,6 @@ Usage: python -m tools.nbgrader_cells [--check] [notebooks/*.ipynb]
 
 from __future__ import annotations
 
-import argparse
 import ast
 import importlib
 import pkgutil
@@ -182,29 +181,16 @@ def add_nbgrader_metadata(notebook: nbformat.NotebookNode, name: str) -> tuple[b
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook would change")
-    args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(Path("notebooks").glob("*.ipynb"))
-    if not paths:
-        parser.error("no notebooks given and none found in notebooks/")
-    stale = []
-    for path in paths:
-        notebook = nbformat.read(path, as_version=4)
+    from tools.notebook_tool import update_notebooks
+
+    def update(notebook: nbformat.NotebookNode, path: Path) -> str | None:
         changed, count = add_nbgrader_metadata(notebook, path.name)
-        if not changed:
-            continue
-        stale.append(path)
-        if not args.check:
-            nbformat.validate(notebook)
-            nbformat.write(notebook, path)
-            print(f"{path}: nbgrader metadata on {count} exercise(s)")
-    if args.check and stale:
-        print("nbgrader metadata missing or stale in: " + ", ".join(map(str, stale))
-              + "\nrun: python -m tools.nbgrader_cells " + " ".join(map(str, stale)))
-        return 1
-    return 0
+        return f"nbgrader metadata on {count} exercise(s)" if changed else None
+
+    return update_notebooks(__doc__.split("\n")[0], update,
+                            lambda stale: "nbgrader metadata missing or stale in: " + ", ".join(map(str, stale))
+                            + "\nrun: python -m tools.nbgrader_cells " + " ".join(map(str, stale)),
+                            argv, require=True)
 
 
 if __name__ == "__main__":

@@ -129,9 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     number = args.name[:2]
     print(f"""wrote {path}, rnnlab/data/files/self_check/{number}.json; registered in README.md and docs/teaching.md
 Left to do:
- 1. Write the lesson (/work/shared/DESIGN.md "A lesson's shape"): model and loop in plain sight, proven equal
-    to rnnlab's; every measured sentence printed from the numbers or above its claim(); code in rnnlab/ by what
-    it is, with tests; training through a registered experiment (rnnlab/experiments).
+ 1. Write the lesson (CONTRIBUTING.md, "Adding a notebook"; names from docs/glossary.md): model and loop in
+    plain sight, proven equal to rnnlab's; every measured sentence printed from the numbers or above its claim();
+    code in rnnlab/ by what it is, with tests; training through a registered experiment, with device=device.
  2. Replace the placeholder self-check questions ({number}.json) and the TODOs in README.md and docs/teaching.md.
  3. Exercises with checks: `python -m tools.nbgrader_cells notebooks/{args.name}.ipynb` after adding them.
  4. A widget? Add its control to CONTROLS in tests/test_browser.py.

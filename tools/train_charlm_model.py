@@ -18,11 +18,9 @@ CPU may round differently and end a little elsewhere (the record keeps what this
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +33,13 @@ from rnnlab.experiments.charlm import (
     CharLMConfig,
     load_shipped_charlm,
     run_charlm,
-    sha256_of,
     shipped_charlm_dir,
 )
 from rnnlab.metrics.language import bits_per_char, real_word_share, words_of
 from rnnlab.models.charlm import sample_ids, stream_logits
 from rnnlab.models.ngram import CharNGram
+from tools.shipped_model import main as shipped_main
+from tools.shipped_model import round_to_float16, train_timed, write_weights
 
 COMMAND = "python -m tools.train_charlm_model"
 RECIPE = dict(corpus="shakespeare", seed=0, hidden_size=128, seq_len=64, steps=4000, eval_every=500)
@@ -67,18 +66,10 @@ def measure(model: torch.nn.Module, config: CharLMConfig) -> dict:
 
 
 def train(folder: Path) -> dict:
-    torch.set_num_threads(1)
-    config = CharLMConfig(**RECIPE, progress=False)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    result = run_charlm(config)
-    minutes, cpu_minutes = (time.perf_counter() - start) / 60, (time.process_time() - cpu_start) / 60
-    half = {k: v.detach().to(torch.float16) for k, v in result.model.state_dict().items()}
-    result.model.load_state_dict({k: v.float() for k, v in half.items()})    # measure what ships: the fp16 weights
+    result, minutes, cpu_minutes = train_timed(lambda: run_charlm(CharLMConfig(**RECIPE, progress=False)))
+    half = round_to_float16(result.model)                                     # measure what ships: the fp16 weights
     metrics = measure(result.model.eval(), result.config)
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.save(half, folder / SHIPPED_WEIGHTS)
-    digest = sha256_of(folder / SHIPPED_WEIGHTS)
-    (folder / "SHA256SUMS").write_text(f"{digest}  {SHIPPED_WEIGHTS}\n")
+    digest = write_weights(folder, SHIPPED_WEIGHTS, half)
     info = {"command": COMMAND, "config": dataclasses.asdict(result.config), "steps": result.metrics["steps"],
             "minutes": round(minutes, 1), "cpu_minutes": round(cpu_minutes, 1), "threads": 1,
             "torch": torch.__version__, "sha256": digest, "vocab": list(result.vocab.itos),
@@ -105,16 +96,8 @@ def check(folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="re-measure the shipped model instead of training")
-    parser.add_argument("--out", type=Path, default=None, help="folder to write to (default: inside rnnlab)")
-    args = parser.parse_args(argv)
-    folder = args.out or shipped_charlm_dir()
-    if args.check:
-        return check(folder)
-    info = train(folder)
-    print(json.dumps({k: info[k] for k in ("minutes", "cpu_minutes", "sha256", "metrics")}, indent=1))
-    return 0
+    return shipped_main(__doc__, shipped_charlm_dir, train, check, ("minutes", "cpu_minutes", "sha256", "metrics"),
+                        argv)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,9 @@ CPU may round differently and end a little elsewhere (the record keeps what this
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import hashlib
 import json
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -41,6 +38,8 @@ from rnnlab.experiments.speech import (
 )
 from rnnlab.metrics.edit_distance import digit_error_rate
 from rnnlab.models.ctc import decode, predict_log_probs
+from tools.shipped_model import main as shipped_main
+from tools.shipped_model import round_to_float16, train_timed, write_weights
 
 COMMAND = "python -m tools.train_speech_model"
 RECIPE = dict(seed=0, steps=1200, eval_every=200)   # the other fields: SpeechConfig's defaults
@@ -66,18 +65,11 @@ def real_strings(config: SpeechConfig) -> tuple[list, list]:
 
 
 def train(folder: Path) -> dict:
-    torch.set_num_threads(1)
     config = SpeechConfig(**RECIPE)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    result = run_speech(config)
-    minutes, cpu_minutes = (time.perf_counter() - start) / 60, (time.process_time() - cpu_start) / 60
-    half = {k: v.detach().to(torch.float16) for k, v in result.model.state_dict().items()}
-    result.model.load_state_dict({k: v.float() for k, v in half.items()})    # measure what ships: the fp16 weights
+    result, minutes, cpu_minutes = train_timed(lambda: run_speech(config))
+    half = round_to_float16(result.model)                                     # measure what ships: the fp16 weights
     metrics = measure(result.model, config, result.real_features, result.real_labels)
-    folder.mkdir(parents=True, exist_ok=True)
-    torch.save(half, folder / SHIPPED_WEIGHTS)
-    digest = hashlib.sha256((folder / SHIPPED_WEIGHTS).read_bytes()).hexdigest()
-    (folder / "SHA256SUMS").write_text(f"{digest}  {SHIPPED_WEIGHTS}\n")
+    digest = write_weights(folder, SHIPPED_WEIGHTS, half)
     info = {"command": COMMAND, "config": dataclasses.asdict(config),
             "acoustic_config": dataclasses.asdict(result.model.config), "steps": result.metrics["steps"],
             "minutes": round(minutes, 1), "cpu_minutes": round(cpu_minutes, 1), "threads": 1,
@@ -101,16 +93,7 @@ def check(folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="re-measure the shipped model instead of training")
-    parser.add_argument("--out", type=Path, default=None, help="folder to write to (default: inside rnnlab)")
-    args = parser.parse_args(argv)
-    folder = args.out or shipped_model_dir()
-    if args.check:
-        return check(folder)
-    info = train(folder)
-    print(json.dumps({k: info[k] for k in ("minutes", "sha256", "metrics")}, indent=1))
-    return 0
+    return shipped_main(__doc__, shipped_model_dir, train, check, ("minutes", "sha256", "metrics"), argv)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ def call_student(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         result = fn(*args, **kwargs)
     except NotImplementedError:
         raise
-    except Exception as err:  # noqa: BLE001 - any error inside the student's code is theirs to see
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - any error (even sys.exit()) in the student's code is theirs
         raise StudentCodeError(err) from err
     if result is None:
         raise ExerciseFailure("your function returned None: did you forget `return`?")
@@ -87,7 +87,6 @@ def as_reference(answer: Any, like: Any) -> Any:
         else:
             return answer
         return float(value) if isinstance(like, float | np.floating) else value
-        return answer
     if not isinstance(like, torch.Tensor | np.ndarray):
         return answer
     array = _to_array(answer)

@@ -114,7 +114,7 @@ def check_last_real_state(student: Callable[[torch.Tensor, torch.Tensor], torch.
         for shape, lengths in (((4, 4, 3), [2, 4, 1, 3]), ((3, 5, 2), [5, 2, 3])):   # square first: axes
             outputs = torch.randn(*shape, generator=g)                         # (batch, time, hidden)
             lengths = torch.tensor(lengths)
-            expected = last_real_state(outputs, lengths)
+            expected = last_real_state(outputs, lengths, bidirectional=False)
             try:
                 got = student_answer(student, outputs.clone(), lengths.clone(), like=expected)
             except StudentCodeError as err:

@@ -22,11 +22,11 @@ def _generator(seed: int | None) -> torch.Generator:
     return g
 
 
-def sine_waves(n: int, length: int, *, noise: float = 0.05, period_range: tuple[float, float] = (10.0, 30.0),
+def sine_waves(n: int, seq_len: int, *, noise: float = 0.05, period_range: tuple[float, float] = (10.0, 30.0),
                seed: int | None = None) -> torch.Tensor:
-    """`n` sine waves of random period and phase plus Gaussian noise: shape (n, length, 1), float32."""
+    """`n` sine waves of random period and phase plus Gaussian noise: shape (n, seq_len, 1), float32."""
     n = check_int(n, "n", minimum=1)
-    length = check_int(length, "length", minimum=1)
+    seq_len = check_int(seq_len, "seq_len", minimum=1)
     noise = check_float(noise, "noise", minimum=0.0)
     lo, hi = period_range
     if not 0 < lo <= hi:
@@ -34,10 +34,10 @@ def sine_waves(n: int, length: int, *, noise: float = 0.05, period_range: tuple[
     g = _generator(seed)
     period = lo + (hi - lo) * torch.rand(n, 1, generator=g)                  # (n, 1)
     phase = 2 * math.pi * torch.rand(n, 1, generator=g)                      # (n, 1)
-    t = torch.arange(length, dtype=torch.float32)                            # (length,)
-    x = torch.sin(2 * math.pi * t / period + phase)                          # (n, length)
-    x = x + noise * torch.randn(n, length, generator=g)
-    return x.unsqueeze(-1)                                                   # (n, length, 1)
+    t = torch.arange(seq_len, dtype=torch.float32)                            # (seq_len,)
+    x = torch.sin(2 * math.pi * t / period + phase)                          # (n, seq_len)
+    x = x + noise * torch.randn(n, seq_len, generator=g)
+    return x.unsqueeze(-1)                                                   # (n, seq_len, 1)
 
 
 ADDING_BASELINE_MSE = 1.0 / 6.0  # predicting the mean 1.0 for a sum of two U[0,1] values: Var = 2/12
@@ -105,28 +105,28 @@ def _contains(row: torch.Tensor, motif: torch.Tensor) -> bool:
     return bool((windows == motif).all(dim=1).any())
 
 
-def motif_detection(n: int, length: int, *, positions: tuple[int, int], n_tokens: int = 4,
+def motif_detection(n: int, seq_len: int, *, positions: tuple[int, int], n_tokens: int = 4,
                     seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Does the sequence contain the motif 1, 2, 3? A many-to-one task where *where* the motif is must not matter.
 
     Half of the sequences (label 1) have the motif planted at a start position drawn from
     `positions = (low, high)` (high exclusive); the other half (label 0) contain it nowhere.
-    Returns x: (n, length) int64 tokens in 1..n_tokens, and y: (n,) float32 labels.
+    Returns x: (n, seq_len) int64 tokens in 1..n_tokens, and y: (n,) float32 labels.
     """
     n = check_int(n, "n", minimum=1)
-    length = check_int(length, "length", minimum=len(MOTIF))
+    seq_len = check_int(seq_len, "seq_len", minimum=len(MOTIF))
     n_tokens = check_int(n_tokens, "n_tokens", minimum=max(MOTIF))
     low, high = positions
-    if not 0 <= low < high <= length - len(MOTIF) + 1:
-        raise ValueError(f"positions must satisfy 0 <= low < high <= {length - len(MOTIF) + 1} "
-                         f"(length - motif length + 1), got {positions}")
+    if not 0 <= low < high <= seq_len - len(MOTIF) + 1:
+        raise ValueError(f"positions must satisfy 0 <= low < high <= {seq_len - len(MOTIF) + 1} "
+                         f"(seq_len - motif length + 1), got {positions}")
     g = _generator(seed)
     motif = torch.tensor(MOTIF)
-    x = torch.randint(1, n_tokens + 1, (n, length), generator=g)
+    x = torch.randint(1, n_tokens + 1, (n, seq_len), generator=g)
     y = (torch.arange(n) % 2).float()                                        # alternate 0, 1
     for i in range(n):
         while _contains(x[i], motif):                                        # no accidental motif anywhere
-            x[i] = torch.randint(1, n_tokens + 1, (length,), generator=g)
+            x[i] = torch.randint(1, n_tokens + 1, (seq_len,), generator=g)
         if y[i] == 1:
             start = int(torch.randint(low, high, (1,), generator=g))
             x[i, start:start + len(MOTIF)] = motif
@@ -199,14 +199,14 @@ def selective_copying(n: int, seq_len: int, *, n_tokens: int = 4, vocab: int = 8
     return x, symbols - 1
 
 
-def parity(n: int, length: int, *, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def parity(n: int, seq_len: int, *, seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Running parity (state tracking; Grazzi et al. 2024): is the number of 1s seen so far odd?
 
-    Returns x: (n, length) int64 bits in {0, 1} (each 1 with probability 1/2) and y: (n, length) int64, the parity
+    Returns x: (n, seq_len) int64 bits in {0, 1} (each 1 with probability 1/2) and y: (n, seq_len) int64, the parity
     of x[:, :t + 1] at every step t. Chance: 1/2.
     """
     n = check_int(n, "n", minimum=1)
-    length = check_int(length, "length (--seq-len)", minimum=1)
+    seq_len = check_int(seq_len, "seq_len (--seq-len)", minimum=1)
     g = _generator(seed)
-    x = torch.randint(0, 2, (n, length), generator=g)
+    x = torch.randint(0, 2, (n, seq_len), generator=g)
     return x, x.cumsum(dim=1) % 2

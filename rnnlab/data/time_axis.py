@@ -9,6 +9,12 @@ or, where the user asked for it by an option, repair them and say what was done 
 
 Source of the rules: Hyndman & Athanasopoulos, "Forecasting: Principles and Practice", 3rd ed. (2021),
 ch. 2.1 (a time series is a sequence indexed by regularly spaced times) and ch. 13.9 (missing values).
+
+Business days (stock prices, a shop open Monday to Friday): dates on weekdays only, one day apart, are spaced by
+business days ("B", season 5): the weekends are not gaps. A weekday without a row is a holiday (a day without
+trading, as New Year's Day on a stock exchange) when such days are few (at most `HOLIDAY_SHARE` of the weekdays):
+the series' own calendar then skips them, and the report says which they were. More are refused as gaps.
+`future_dates` gives the times after the last row on the series' own calendar (for forecasts past the data).
 """
 
 from __future__ import annotations
@@ -22,10 +28,12 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from rnnlab.validate import check_choice
+from rnnlab.validate import check_choice, check_int
 
 DUPLICATES = ("error", "mean", "first", "last")        # what to do with several rows for one time
 FILL_MISSING = ("error", "interpolate", "ffill")       # what to do with missing time steps
+HOLIDAY_SHARE = 0.06   # business days: at most this share of weekdays may lack a row and count as holidays
+                       # (a stock exchange closes on 9-10 weekdays a year, 3.8% of 261; 2012 had 11 with Sandy)
 ISO_LIKE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
 
 
@@ -39,6 +47,7 @@ class TimeAxisReport:
     combined_duplicates: int = 0                          # rows merged into another row with the same time
     filled: int = 0                                       # time steps added to fill gaps
     converted_to_utc: bool = False                        # time zones were converted to UTC
+    holidays: list[pd.Timestamp] = field(default_factory=list)  # business days: weekdays without a row, skipped
     notes: list[str] = field(default_factory=list)        # one sentence per repair
 
     def __str__(self) -> str:
@@ -144,8 +153,12 @@ def check_time_axis(frame: pd.DataFrame, *, source: str = "the series", sort: bo
     duplicates: "error" (default), or combine the rows of one time by "mean", "first" or "last" (`--duplicates`).
     fill_missing: "error" (default), or fill missing time steps by "interpolate" (linear) or "ffill" (carry the
     last value forward) (`--fill-missing`).
-    freq: the spacing, e.g. "D", "h", "W-SUN", "MS"; default: inferred from the most common step.
-    Returns (the frame on a regular time grid, what was done). Raises ValueError naming rows and dates.
+    freq: the spacing, e.g. "D", "h", "W-SUN", "MS", "B"; default: inferred (`infer_spacing`).
+    Business days ("B": rows on weekdays only): weekends are not gaps; weekdays without a row are holidays when
+    they are at most HOLIDAY_SHARE of the weekdays and fill_missing is "error" (kept out: the series' calendar
+    skips them, listed in `report.holidays` and said in `report.notes`); with fill_missing they are filled.
+    Returns (the frame on a regular time grid, or on business days without its holidays; what was done).
+    Raises ValueError naming rows and dates.
     """
     check_choice(duplicates, "duplicates", DUPLICATES)
     check_choice(fill_missing, "fill_missing", FILL_MISSING)
@@ -185,24 +198,49 @@ def check_time_axis(frame: pd.DataFrame, *, source: str = "the series", sort: bo
         report.combined_duplicates = before - len(frame)
         report.notes.append(f"combined {before - len(frame)} duplicated row(s) by their {duplicates}")
         index = frame.index
-    freq = _spacing(index) if freq is None else freq
+    freq = infer_spacing(index) if freq is None else freq
     try:
         grid = pd.date_range(index[0], index[-1], freq=freq)
     except ValueError as err:
         raise ValueError(f"{source}: freq {freq!r} is not a time spacing pandas knows ({err})") from err
     report.freq = freq = pd.tseries.frequencies.to_offset(freq).freqstr
     off_grid = ~index.isin(grid)
+    period = _period_of(freq)
+    if off_grid.any() and period is not None and index.to_period(period).is_unique:
+        return _periodic(frame, index, freq, period, off_grid, report, source)
     if off_grid.any():
         bad = np.flatnonzero(off_grid)
-        raise ValueError(f"{source}: the rows are spaced by {_words(freq)}, but {bad.size} time(s) fall between the "
-                         f"steps (first: {index[bad[0]]}); the series must be regularly spaced: resample it first")
+        raise ValueError(f"{source}: the rows are spaced by {spacing_words(freq)}, but {bad.size} time(s) fall "
+                         f"between the steps (first: {index[bad[0]]}); the series must be regularly spaced: "
+                         "resample it first")
     missing = grid.difference(index)
+    business = pd.tseries.frequencies.to_offset(freq).rule_code == "B"
+    if business:
+        report.notes.append("rows on weekdays only: spaced by business days (Monday to Friday, season 5), so "
+                            "weekends are not gaps")
+    if business and missing.size and fill_missing == "error" and missing.size <= HOLIDAY_SHARE * len(grid):
+        shown = ", ".join(f"{t:%a %Y-%m-%d}" for t in missing[:5])
+        more = f" and {missing.size - 5} more" if missing.size > 5 else ""
+        report.holidays = list(missing)
+        report.notes.append(f"{missing.size} weekday(s) have no row ({shown}{more}): taken as holidays (days "
+                            "without trading), which the series' own calendar skips; if they are missing "
+                            "measurements instead, fill them with fill_missing='interpolate' or 'ffill' "
+                            "(--fill-missing)")
+        missing = missing[:0]
     if missing.size:
         if fill_missing == "error":
+            if business:
+                shown = ", ".join(f"{t:%a %Y-%m-%d}" for t in missing[:5])
+                more = f" and {missing.size - 5} more" if missing.size > 5 else ""
+                raise ValueError(f"{source}: the series is spaced by business days (rows on weekdays only: weekends "
+                                 f"are not gaps), but {missing.size} of its {len(grid)} weekdays have no row: "
+                                 f"{shown}{more}; more than holidays explain (at most {HOLIDAY_SHARE:.0%} of the "
+                                 "weekdays); add them to the file, or fill them with fill_missing='interpolate' or "
+                                 "'ffill' (--fill-missing)")
             shown = ", ".join(str(t.date() if t == t.normalize() else t) for t in missing[:5])
             more = f" and {missing.size - 5} more" if missing.size > 5 else ""
-            raise ValueError(f"{source}: the series is spaced by {_words(freq)} but {missing.size} time step(s) are "
-                             f"missing: {shown}{more}; add them to the file, or fill them with "
+            raise ValueError(f"{source}: the series is spaced by {spacing_words(freq)} but {missing.size} time "
+                             f"step(s) are missing: {shown}{more}; add them to the file, or fill them with "
                              "fill_missing='interpolate' or 'ffill' (--fill-missing)")
         frame = frame.reindex(grid)
         frame = frame.interpolate(method="linear") if fill_missing == "interpolate" else frame.ffill()
@@ -212,29 +250,116 @@ def check_time_axis(frame: pd.DataFrame, *, source: str = "the series", sort: bo
     return frame, report
 
 
-def _spacing(index: pd.DatetimeIndex) -> str:
-    """The regular spacing of a sorted, duplicate-free index: pandas' own inference when the index is regular,
-    else the most common step (calendar months when every date is a month start or a month end)."""
+def _business_days(index: pd.DatetimeIndex) -> bool:
+    """Rows at midnight on weekdays only, over at least two weeks (so that a weekend could have had rows)."""
+    return bool(len(index) >= 3 and (index == index.normalize()).all() and (index.day_of_week < 5).all()
+                and index[-1] - index[0] >= pd.Timedelta(days=13))
+
+
+def _period_of(freq: str) -> str | None:
+    """The calendar period of a monthly ("M") or weekly ("W-FRI"...) spacing; None for any other."""
+    try:
+        rule = pd.tseries.frequencies.to_offset(freq).rule_code
+    except ValueError:
+        return None
+    return "M" if rule in ("MS", "ME", "BMS", "BME") else rule if rule.startswith("W-") else None
+
+
+def _periodic(frame: pd.DataFrame, index: pd.DatetimeIndex, freq: str, period: str, off_grid: np.ndarray,
+              report: TimeAxisReport, source: str) -> tuple[pd.DataFrame, TimeAxisReport]:
+    """One row per month (or week) on days that vary (the last trading day of each month, a Thursday before a
+    Good Friday): regular by the calendar period, not by the day. A period without a row is refused."""
+    unit = "month" if period == "M" else "week"
+    periods = index.to_period(period)
+    missing = pd.period_range(periods[0], periods[-1], freq=period).difference(periods)
+    if missing.size:
+        shown = ", ".join(str(p) for p in missing[:5]) + (f" and {missing.size - 5} more" if missing.size > 5 else "")
+        raise ValueError(f"{source}: one row per {unit} on varying days, but {missing.size} {unit}(s) have no row: "
+                         f"{shown}; add them to the file, or resample to one row per {unit} first")
+    first = index[np.flatnonzero(off_grid)[0]]
+    report.freq = pd.tseries.frequencies.to_offset(freq).freqstr
+    report.notes.append(f"one row per {unit} on varying days ({int(off_grid.sum())} not on the {report.freq} "
+                        f"dates, first {first:%a %Y-%m-%d}; e.g. the last trading day of each {unit}): read as "
+                        f"{unit}ly, one step per {unit}")
+    frame.index = frame.index.rename("date")
+    return frame, report
+
+
+def _one_row_per_period(index: pd.DatetimeIndex) -> str | None:
+    """"BME", "ME", "BMS", "MS" or "W-FRI"... for dates at midnight with exactly one row in each consecutive
+    month (or week) on days that vary; None otherwise. Business month ends/starts when every row is a weekday;
+    a week is anchored on its most common weekday."""
+    if len(index) < 3 or not (index == index.normalize()).all():
+        return None
+    months = index.to_period("M")
+    if months.is_unique and np.mean(np.diff(months.asi8) == 1) >= 0.9:       # consecutive months, a few missing
+        business = "B" if (index.day_of_week < 5).all() else ""
+        return business + ("MS" if np.median(index.day) <= 15 else "ME")
+    anchor = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[int(pd.Series(index.day_of_week).mode().iloc[0])]
+    weeks = index.to_period(f"W-{anchor}")
+    if weeks.is_unique and np.mean(np.diff(weeks.asi8) == 1) >= 0.9:
+        return f"W-{anchor}"
+    return None
+
+
+def infer_spacing(index: pd.DatetimeIndex) -> str:
+    """The regular spacing of a sorted, duplicate-free index, as a pandas frequency string: pandas' own inference
+    when the index is regular, else calendar months when every date is a month start ("MS") or a month end
+    ("ME"), one row per month or week on days that vary ("BME", "W-FRI"...: the last trading day of each month
+    or week), business days ("B") when every row is on a weekday at midnight and the most common step is one day
+    (a trading-day series with holidays), else the most common step ("D" for one day, "h", "7D"...).
+    Examples: infer_spacing(pd.bdate_range("2024-01-01", periods=30)) == "B"."""
     if len(index) >= 3:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandas 3 warns that infer_freq will return an offset
             inferred = pd.infer_freq(index)
         if inferred is not None:
             return pd.tseries.frequencies.to_offset(inferred).freqstr
-    if index.is_month_start.all():
-        return "MS"
-    if index.is_month_end.all():
-        return "ME"
-    steps = pd.Series(index[1:] - index[:-1])
-    return pd.tseries.frequencies.to_offset(steps.mode().iloc[0]).freqstr
+    if index.is_month_start.all() or index.is_month_end.all():    # months, quarters or years, with a gap
+        months = int(pd.Series(np.diff(index.to_period("M").asi8)).mode().iloc[0])
+        unit = {3: "Q", 12: "Y"}.get(months, "M")
+        if unit == "Q":
+            unit += "S-" if index.is_month_start.all() else "E-"
+            return unit + ("JAN", "FEB", "MAR")[(index[0].month - 1) % 3] if unit == "QS-" else \
+                unit + ("DEC", "JAN", "FEB")[index[0].month % 3]
+        return unit + ("S" if index.is_month_start.all() else "E")
+    periodic = _one_row_per_period(index)
+    if periodic is not None:
+        return periodic
+    step = pd.Series(index[1:] - index[:-1]).mode().iloc[0]
+    if step == pd.Timedelta(days=1) and _business_days(index):
+        return "B"
+    if step % pd.Timedelta(days=1) == pd.Timedelta(0):           # whole days: "D", "7D" (not "24h", "168h")
+        return pd.tseries.frequencies.to_offset(f"{step.days}D").freqstr
+    return pd.tseries.frequencies.to_offset(step).freqstr
 
 
-_WORDS = {"D": "day", "h": "hour", "min": "minute", "s": "second", "W": "week", "MS": "month", "ME": "month",
-          "QS": "quarter", "YS": "year"}
+def future_dates(index: pd.DatetimeIndex, steps: int, freq: str | None = None) -> pd.DatetimeIndex:
+    """The `steps` times after index[-1] on the series' own calendar: (steps,) timestamps named "date".
+
+    index: the series' (sorted) timestamps; freq: its spacing as `check_time_axis` reports it (default:
+    `infer_spacing(index)`). Business days ("B") continue Monday to Friday (a holiday after the data cannot be
+    known, so a date here may fall on one); months continue at month starts or ends ("MS", "ME"); fixed
+    spacings add whole steps. Raises ValueError for steps < 1, an empty index or an unknown spacing.
+    Example: future_dates(pd.DatetimeIndex(["2024-03-07", "2024-03-08"]), 2, "B") -> Mon 11 and Tue 12 March.
+    """
+    check_int(steps, "steps", minimum=1)
+    if not isinstance(index, pd.DatetimeIndex) or len(index) == 0:
+        raise ValueError(f"future_dates needs the series' timestamps (a non-empty DatetimeIndex), got {index!r}")
+    freq = infer_spacing(index) if freq is None else freq
+    try:
+        offset = pd.tseries.frequencies.to_offset(freq)
+    except ValueError as err:
+        raise ValueError(f"freq {freq!r} is not a time spacing pandas knows ({err})") from err
+    return pd.DatetimeIndex([index[-1] + k * offset for k in range(1, steps + 1)], name="date")
 
 
-def _words(freq: str) -> str:
-    """'D' -> 'one day', '3h' -> '3 hours', 'W-SUN' -> 'one week'."""
+_WORDS = {"B": "business day", "D": "day", "h": "hour", "min": "minute", "s": "second", "W": "week", "MS": "month",
+          "ME": "month", "BMS": "month", "BME": "month", "QS": "quarter", "QE": "quarter", "YS": "year", "YE": "year"}
+
+
+def spacing_words(freq: str) -> str:
+    """'D' -> 'one day', '3h' -> '3 hours', 'W-SUN' -> 'one week', 'B' -> 'one business day'."""
     match = re.fullmatch(r"(\d*)([A-Za-z]+)(?:-\w+)?", freq)
     if not match or match.group(2) not in _WORDS:
         return f"steps of {freq}"
@@ -273,11 +398,11 @@ def season_from_spacing(freq: str | None) -> tuple[int | None, str]:
     try:
         step = pd.Timedelta(offset)                   # fixed-length spacings: hours, minutes, seconds, days
     except (ValueError, TypeError):
-        return None, f"a spacing of {_words(offset.freqstr)} has no season rnnlab knows"
+        return None, f"a spacing of {spacing_words(offset.freqstr)} has no season rnnlab knows"
     day = pd.Timedelta(days=1)
     if step == 7 * day:
         return SEASONS["W"]
     if pd.Timedelta(0) < step < day and day % step == pd.Timedelta(0):
         steps = int(day / step)
-        return steps, f"a spacing of {_words(offset.freqstr)}: a day of {steps} steps"
-    return None, f"a spacing of {_words(offset.freqstr)} has no season rnnlab knows"
+        return steps, f"a spacing of {spacing_words(offset.freqstr)}: a day of {steps} steps"
+    return None, f"a spacing of {spacing_words(offset.freqstr)} has no season rnnlab knows"

@@ -87,7 +87,9 @@ def load_csv(path: str | Path, date_column: str, columns: str | Sequence[str], *
     The time axis is checked (`rnnlab.data.time_axis`): every date readable (date_format, e.g. "%d/%m/%Y",
     for anything but ISO dates), rows in time order (or sort=True), one row per time (or duplicates="mean",
     "first", "last"), regularly spaced with no missing step (or fill_missing="interpolate" / "ffill"; freq
-    overrides the inferred spacing). The values must be finite numbers; an empty value is refused unless
+    overrides the inferred spacing; dates on weekdays only are business days, "B": weekends are not gaps, and a
+    few weekdays without a row are holidays, named in the printed report and `report.holidays`). The values must
+    be finite numbers; an empty value is refused unless
     fill_missing fills it. Whatever an option repaired is printed (verbose) and kept in `result.attrs["report"]`.
     The file is read by `rnnlab.data.reading.read_text`: `~` is expanded; a byte-order mark (UTF-8, UTF-16,
     UTF-32, as Excel and PowerShell write) is recognised; otherwise it must be UTF-8 unless `encoding` names

@@ -13,7 +13,7 @@ A forecast made at *origin* `o` sees the values `y[o-L+1 .. o]` (the lookback `L
 One pipeline for one series and for several: the inputs are a table (time, features) whose column 0 (or any
 column) is the target; a single series is the table with one column. `frame_windows` cuts every window and
 `walk_forward_frame` runs every walk-forward evaluation; `make_windows`, `WindowDataset` and `walk_forward` are
-the one-series forms of the same functions (they call them). `rnnlab.data.frames` re-exports the table forms.
+the one-series forms of the same functions (they call them).
 """
 
 from __future__ import annotations

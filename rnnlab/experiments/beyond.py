@@ -33,25 +33,25 @@ MODELS = ["transformer", "mingru", "minlstm"]
 @dataclass(kw_only=True)
 class BeyondConfig(TrainingBlock):
     model: str = field(default="transformer", metadata={"choices": MODELS, "help": "architecture"})
-    T: int = field(default=100, metadata={"help": "sequence length (the adding problem's T)"})
+    seq_len: int = field(default=100, metadata={"help": "sequence length (the adding problem's T)"})
     d_model: int = 32                      # transformer width
     n_heads: int = 2                       # transformer attention heads
-    n_layers: int = 1                      # transformer blocks, or stacked minGRU/minLSTM layers
+    num_layers: int = 1                      # transformer blocks, or stacked minGRU/minLSTM layers
     hidden_size: int = 32                  # minGRU/minLSTM state size
     n_test: int = 1000                     # held-out sequences
     stop_at: float | None = None           # stop early once test MSE is below this (None: never)
     batch_size: int = 128                  # sequences per step
     steps: int = 1500                      # optimisation steps (the budget)
-    lr: float = 3e-3                       # Adam learning rate
+    lr: float = 3e-3                       # AdamW learning rate
 
     def __post_init__(self) -> None:
         check_choice(self.model, "model", MODELS)
-        check_int(self.T, "T", minimum=2)
+        check_int(self.seq_len, "seq_len", minimum=2)
         check_int(self.d_model, "d_model", minimum=1)
         check_int(self.n_heads, "n_heads", minimum=1)
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads})")
-        check_int(self.n_layers, "n_layers", minimum=1)
+        check_int(self.num_layers, "num_layers", minimum=1)
         check_int(self.hidden_size, "hidden_size", minimum=1)
         check_int(self.n_test, "n_test", minimum=1)
         if self.stop_at is not None:
@@ -73,12 +73,12 @@ class BeyondResult(Result):
 
 def build_model(config: BeyondConfig) -> nn.Module:
     """The model named by `config.model`, for 2 input channels and 1 output."""
-    check_int(config.n_layers, "n_layers", minimum=1)
+    check_int(config.num_layers, "num_layers", minimum=1)
     if config.model == "transformer":
         return TransformerRegressor(2, 1, TransformerConfig(d_model=config.d_model, n_heads=config.n_heads,
-                                                            d_ff=2 * config.d_model, n_layers=config.n_layers))
+                                                            d_ff=2 * config.d_model, num_layers=config.num_layers))
     if config.model in ("mingru", "minlstm"):
-        return MinRNNRegressor(config.model, 2, config.hidden_size, 1, num_layers=config.n_layers)
+        return MinRNNRegressor(config.model, 2, config.hidden_size, 1, num_layers=config.num_layers)
     raise ValueError(f"model must be one of {MODELS}, got {config.model!r}")
 
 

@@ -45,7 +45,7 @@ from rnnlab.models.charlm import CELLS, CharLM, StatefulLoss, stream_logits
 from rnnlab.models.ngram import CharNGram
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_choice, check_float, check_int
+from rnnlab.validate import check_choice, check_device, check_float, check_int
 
 
 @dataclass(kw_only=True)
@@ -55,12 +55,12 @@ class CharLMConfig(TrainingBlock):
     encoding: str | None = None            # the --text-file's encoding, e.g. cp1252 (None: UTF-8 or a byte-order mark)
     cell: str = field(default="lstm", metadata={"choices": list(CELLS), "help": "recurrent layer"})
     hidden_size: int | None = None         # units in the recurrent layer (None: the corpus default below)
-    embedding_size: int = 32               # size of the character embedding
+    embedding_dim: int = 32               # size of the character embedding
     seq_len: int | None = None             # truncated-BPTT window: characters per row per step (None: corpus default)
     carry_state: bool = True               # carry the hidden state (detached) across windows; off: reset every window
     batch_size: int = 32                   # parallel streams (rows) per batch
     steps: int | None = None               # optimisation steps, the budget (None: corpus default)
-    lr: float = 3e-3                       # Adam learning rate
+    lr: float = 3e-3                       # AdamW learning rate
     held_out_fraction: float = 0.1         # tail of the text kept for evaluation
     max_chars: int | None = None           # use only the first this many characters (None: all)
     eval_streams: int = 8                  # the held-out text is read as this many parallel streams
@@ -68,9 +68,12 @@ class CharLMConfig(TrainingBlock):
 
     def __post_init__(self) -> None:
         """The task fields' ranges (after TrainingBlock's shared checks), each error naming its option as typed,
-        e.g. "embedding_size (--embedding-size) must be >= ...". Raises TypeError or ValueError."""
-        for name in ("embedding_size", "eval_streams"):
+        e.g. "embedding_dim (--embedding-dim) must be >= ...". Raises TypeError or ValueError."""
+        for name in ("embedding_dim", "eval_streams"):
             check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
+        for name in ("hidden_size", "seq_len", "max_chars"):   # None: the corpus default (all text); 0 makes none
+            if getattr(self, name) is not None:
+                check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
         check_float(self.held_out_fraction, "held_out_fraction (--held-out-fraction)",
                     minimum=0.0, maximum=0.5, strict_minimum=True)
         check_float(self.alpha, "alpha (--alpha)", minimum=0.0, strict_minimum=True)
@@ -112,7 +115,7 @@ class CharLMResult(Result):
 def run_charlm(config: CharLMConfig, model: nn.Module | None = None, callbacks: Sequence[Callback] = (),
                device: torch.device | str | None = None) -> Result:
     config = resolve_config(config)
-    device = torch.device(device or "cpu")
+    device = check_device(device)
     if config.text_file is not None:
         text = load_text_file(config.text_file, encoding=config.encoding, option="--text-file")
         what = f"--text-file {config.text_file!r}"
@@ -130,7 +133,7 @@ def run_charlm(config: CharLMConfig, model: nn.Module | None = None, callbacks: 
     windows = StatefulBatches(train_ids, config.batch_size, config.seq_len)
     seed_everything(config.seed)                                          # the same initial weights as CharLM(...)
     if model is None:
-        model = CharLM(V, config.hidden_size, cell=config.cell, embedding_size=config.embedding_size)
+        model = CharLM(V, config.hidden_size, cell=config.cell, embedding_dim=config.embedding_dim)
     elif not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module (or None), got {type(model).__name__}")
     elif getattr(model, "vocab_size", V) != V:
@@ -214,7 +217,7 @@ def load_shipped_charlm(folder: Path | None = None) -> tuple[CharLM, Vocab, dict
     if list(vocab.itos) != list(info["vocab"]):
         raise ValueError(f"the {config.corpus} text's vocabulary differs from the one {weights.name} was trained "
                          "with: retrain it with `python -m tools.train_charlm_model`")
-    model = CharLM(len(vocab), config.hidden_size, cell=config.cell, embedding_size=config.embedding_size)
+    model = CharLM(len(vocab), config.hidden_size, cell=config.cell, embedding_dim=config.embedding_dim)
     state = torch.load(weights, map_location="cpu", weights_only=True)
     model.load_state_dict({k: v.float() for k, v in state.items()})
     return model.eval(), vocab, info

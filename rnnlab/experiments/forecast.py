@@ -3,6 +3,7 @@
 `python -m rnnlab.experiments forecast --series nyc_weather --target temp --inputs all --model gru --horizon 24`
 `python -m rnnlab.experiments forecast --series seattle_hourly --model lstm --horizon 24 --lookback 48 --seed 0`
 `python -m rnnlab.experiments forecast --csv my.csv --target sales --inputs price,promo --model linear --horizon 7`
+`python -m rnnlab.experiments forecast --csv prices.csv --target close --model linear --horizon 5 --future`
 
 The data are split in time (train / validation / test); the scalers and every model are fitted on the
 training part only; a network keeps the weights with the lowest validation error; the reported `mae`,
@@ -11,6 +12,11 @@ at every origin (walk-forward), in the target's own units; `val_mae` and `val_ma
 on the validation part, the place to compare choices (inputs, lookback, sizes) without looking at the test
 part. Models: persistence, seasonal naive, a linear model on the same inputs as the networks, Holt-Winters
 exponential smoothing (statsmodels), LSTM, GRU.
+
+Past the data: every run also forecasts the `horizon` steps after the last date (`ForecastResult.future`, a
+series indexed by those dates on the series' own calendar: business days stay Monday to Friday, months stay
+months; `--future` prints them), from the last `lookback` values, with the model as evaluated (fitted on the
+training part only, never on the test part's answers).
 """
 
 from __future__ import annotations
@@ -28,7 +34,14 @@ import torch
 from torch import nn
 
 from rnnlab.data.reading import read_text
-from rnnlab.data.time_axis import DUPLICATES, FILL_MISSING, season_from_spacing
+from rnnlab.data.time_axis import (
+    DUPLICATES,
+    FILL_MISSING,
+    future_dates,
+    infer_spacing,
+    season_from_spacing,
+    spacing_words,
+)
 from rnnlab.data.timeseries import SERIES, load_csv, load_series
 from rnnlab.data.weather import FRAMES
 from rnnlab.data.windows import (
@@ -41,12 +54,12 @@ from rnnlab.data.windows import (
     walk_forward_frame,
 )
 from rnnlab.experiments.registry import Result, TrainingBlock, experiment
-from rnnlab.metrics.forecast import coverage, directional_accuracy, mae, mase, rmse
+from rnnlab.metrics.forecast import coverage, directional_accuracy, mae, mase, pinball_loss, rmse
 from rnnlab.models.baselines import HoltWinters, LinearAR, persistence, seasonal_naive
 from rnnlab.models.forecast import STRATEGIES, Forecaster, forecast_loss, predict
 from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_float, check_int
+from rnnlab.validate import check_device, check_float, check_int
 
 MODELS = ["persistence", "seasonal_naive", "linear", "ets", "lstm", "gru"]
 NETWORKS = ("lstm", "gru")
@@ -86,6 +99,7 @@ class ForecastConfig(TrainingBlock):
     steps: int = 400              # optimisation steps (networks only)
     lr: float = 3e-3              # AdamW learning rate
     eval_every: int = 40          # steps between validation scores (the best-scoring weights are kept)
+    future: bool = False          # print the forecast past the last date: each of the horizon steps with its date
 
     def __post_init__(self) -> None:
         check_int(self.horizon, "horizon", minimum=1, maximum=10_000)
@@ -149,9 +163,15 @@ class ForecastResult(Result):
     mase: float = math.nan                                # test MAE / the training part's seasonal-naive MAE (m)
     directional_accuracy: float = math.nan                # share of test forecasts with the right sign of change
     coverage: float = math.nan                            # share of test values inside [lower, upper] (quantiles)
+    quantile_crossing: float = math.nan                   # share of test forecasts whose quantiles crossed (sorted)
     val_mae: float = math.nan                             # the same MAE on the validation part (choose here)
     val_mae_last: float = math.nan                        # validation MAE at step H alone
     best_step: int = 0                                    # networks: the step whose weights were kept (0: baselines)
+    freq: str = ""                                        # the dates' spacing ("B" business days, "D", "h", "MS"...)
+    future: pd.Series | None = None                       # (H,) the forecast past the last date, indexed by its dates
+    future_lower: pd.Series | None = None                 # (H,) its 10% quantile (quantile networks only)
+    future_upper: pd.Series | None = None                 # (H,) its 90% quantile (quantile networks only)
+    future_note: str = ""                                 # how the future dates were made (the series' calendar)
 
     @property
     def mae_by_step(self) -> np.ndarray:
@@ -163,6 +183,57 @@ class ForecastResult(Result):
         """Networks: [{'step': s, 'val_mae': ...}, ...], the validation MAE (target's units) at each evaluation;
         early stopping kept the weights of the lowest. [] for baselines."""
         return list(self.history.evals) if self.history is not None else []
+
+
+def check_forecaster_contract(model: nn.Module, past: np.ndarray, horizon: int, num_quantiles: int = 1, *,
+                              device: torch.device | str | None = None, option: str = "model") -> None:
+    """Check a forecaster of your own before training: model(x (batch, lookback, features)) must return a
+    float tensor (batch, horizon, Q) of finite numbers (Q = 3 with quantiles, else 1), and must treat each
+    example of a batch on its own: the first window alone gives the same forecast as in the batch (a recurrent
+    layer left at batch_first=False reads the batch axis as time and mixes the examples: the last window of the
+    batch then depends on the ones before it, so the first and the last window are each run alone).
+
+    past: (batch >= 2, lookback, features) scaled windows (the first training windows). Raises TypeError for an
+    output that is not a tensor, ValueError naming the expected shape and the fix (e.g. a (batch, horizon)
+    output: `.unsqueeze(-1)`; the horizon of --horizon), non-finite outputs or examples that are mixed.
+    """
+    x = torch.tensor(np.asarray(past), dtype=torch.float32, device=check_device(device))
+    n, lookback, features = x.shape
+    expected = (n, horizon, num_quantiles)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out, first, last = model(x), model(x[:1]), model(x[-1:])
+    finally:
+        model.train(was_training)
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"{option} must return a tensor (batch, horizon, {num_quantiles}), got {type(out).__name__}")
+    if tuple(out.shape) == (n, horizon) and num_quantiles == 1:
+        raise ValueError(f"{option} returned shape {tuple(out.shape)} (batch, horizon) for x of shape {tuple(x.shape)};"
+                         f" a forecaster returns (batch, horizon, 1), one value per step and quantile: end forward() "
+                         f"with `return y.unsqueeze(-1)`")
+    if tuple(out.shape) != expected:
+        if out.ndim == 3 and out.shape[0] == n and out.shape[1] != horizon:
+            why = f"its horizon axis has {out.shape[1]} steps but horizon is {horizon} (--horizon)"
+        elif out.ndim >= 1 and out.shape[0] == lookback != n:
+            why = (f"its first axis has lookback ({lookback}) entries, not batch ({n}): x is batch first, (batch, "
+                   f"lookback, features) = {tuple(x.shape)}; build recurrent layers with batch_first=True")
+        else:
+            why = f"x is batch first, (batch, lookback, features) = {tuple(x.shape)}"
+        raise ValueError(f"{option} must return (batch, horizon, Q) = {expected}, got {tuple(out.shape)}: {why}"
+                         + (" (Q = 3 quantiles because quantiles=True)" if num_quantiles > 1 else ""))
+    if not torch.isfinite(out).all():
+        raise ValueError(f"{option} returned NaN or infinite forecasts for finite inputs, before any training")
+    for i, alone in ((0, first), (n - 1, last)):
+        if tuple(alone.shape) == (1, *expected[1:]) and torch.allclose(alone, out[i:i + 1], atol=1e-4, rtol=1e-3):
+            continue
+        diff = float((alone - out[i:i + 1]).abs().max()) if alone.shape == out[i:i + 1].shape else math.inf
+        raise ValueError(f"{option} mixes the examples of a batch: window {i} alone gives another forecast than in a "
+                         f"batch of {n} (largest difference {diff:.3g}). x is batch first, (batch, lookback, "
+                         f"features) = {tuple(x.shape)}: build recurrent layers with batch_first=True "
+                         f"(nn.LSTM(..., batch_first=True)), or transpose to (lookback, batch, features) before "
+                         f"them and back after")
 
 
 class KeepBest(Callback):
@@ -213,8 +284,12 @@ def load_config_data(config: ForecastConfig, *, verbose: bool = True) -> tuple[p
         columns = [config.target, *[c for c in names if c != config.target]]
         table = load_csv(config.csv, config.date_column, columns, date_format=config.date_format or None,
                          sort=config.sort, duplicates=config.duplicates, fill_missing=config.fill_missing,
-                         encoding=config.encoding or None, option="--csv", verbose=verbose)
+                         encoding=config.encoding or None, option="--csv", verbose=False)
         name = Path(config.csv).name
+        report = table.attrs["report"]
+        if verbose and report.notes and str(report) not in _SEASONS_SAID:   # what the time axis needed, said once
+            _SEASONS_SAID.add(str(report))
+            print(report)
         season, source = _csv_season(config, table, name)
         message = f"{name}: season m = {season} ({source})"
         if verbose and message not in _SEASONS_SAID:  # said once per session, not once per model run
@@ -234,7 +309,7 @@ def load_config_data(config: ForecastConfig, *, verbose: bool = True) -> tuple[p
     return series.to_frame(), config.season or season, config.series, source
 
 
-_SEASONS_SAID: set[str] = set()  # the season messages printed in this session (load_config_data says each once)
+_SEASONS_SAID: set[str] = set()  # season and time-axis messages printed in this session (each said once)
 
 
 def _csv_season(config: ForecastConfig, table: pd.DataFrame, name: str) -> tuple[int, str]:
@@ -256,6 +331,9 @@ def _csv_season(config: ForecastConfig, table: pd.DataFrame, name: str) -> tuple
                    "MASE scales by the one-step naive error")
     if season == 7 and why.startswith("daily"):
         why += "; for a yearly cycle pass season=365"
+    holidays = len(table.attrs["report"].holidays)
+    if holidays:
+        why += f" ({holidays} holiday(s) without a row shift that cycle by a day where they fall)"
     return season, f"inferred from the spacing, {why}; season= (--season in a terminal) to change it"
 
 
@@ -271,12 +349,16 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     where the network and its batches go (CPU by default). Returns a ForecastResult: typed attributes (mae,
     mae_last, rmse, mase, val_mae_last, best_step, targets, predictions, origins, ... see its fields), and
     `metrics`, the plain dict the command line prints (mae, mae_last, rmse, mase, directional_accuracy,
-    n_test_origins, val_mae, val_mae_last[, coverage, steps, best_step, train_seconds]).
+    n_test_origins, val_mae, val_mae_last[, coverage, quantile_crossing, pinball_loss, steps, best_step,
+    train_seconds]).
+    Also the forecast past the last date (`future`, see the module docstring). Quantile forecasts that cross
+    are sorted at each step before scoring, and their share is printed (`quantile_crossing`).
     Raises ValueError naming the option for data or sizes that cannot work (see load_config_data,
-    check_forecast_sizes) and for values too large to standardise (naming the column).
+    check_forecast_sizes) and for values too large to standardise (naming the column); for a `model` of your
+    own, TypeError/ValueError from `check_forecaster_contract` (shape, finite, examples not mixed).
     """
     seed_everything(config.seed)
-    device = torch.device(device or "cpu")
+    device = check_device(device)
     data, season, name, season_source = load_config_data(config)
     x, y = data.to_numpy(dtype=float), data.iloc[:, 0].to_numpy(dtype=float)  # (n, features), (n,)
     H = config.horizon
@@ -320,6 +402,10 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
                                input_size=x.shape[1])
         model.to(device)
         dataset = FrameWindows(z, z[:, 0], L, H, 0, split.train_end)
+        if not isinstance(model, Forecaster):                         # a model of your own: check its contract
+            first = np.arange(L - 1, min(L + 3, split.train_end - H))          # the first training origins
+            check_forecaster_contract(model, frame_windows(z, z[:, 0], first, L, H)[0], H,
+                                      len(quantiles) if quantiles else 1, device=device)
         draw = dataset.batches(config.batch_size, torch.Generator().manual_seed(config.seed))
 
         def batches() -> tuple[torch.Tensor, torch.Tensor]:
@@ -351,6 +437,14 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     scored = np.arange(split.val_end - 1, len(y) - H, config.eval_stride)
     result = walk_forward_frame(forecast, x, y, L, H, split.val_end, stride=config.eval_stride)
     full = result["predictions"]
+    crossed = math.nan
+    if quantiles and full.ndim == 3:                               # (num, H, Q): quantiles must not cross
+        crossed = float((np.diff(full, axis=-1) < 0).any(-1).mean())   # share of (origin, step) that cross
+        if crossed:
+            full = np.sort(full, axis=-1)                          # rearranged (Chernozhukov et al. 2010)
+            print(f"{name}: the {config.model} quantile forecasts cross (10% above 50% or 50% above 90%) at "
+                  f"{crossed:.1%} of the test forecasts; sorted at each step before scoring (more training "
+                  "steps usually remove this)")
     point = full[..., centre] if full.ndim == 3 else full          # (num, H)
     targets = result["targets"]
     if not np.isfinite(point).all():
@@ -368,7 +462,8 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     metrics = {"mae": out.mae, "mae_last": out.mae_last, "rmse": out.rmse, "mase": out.mase,
                "directional_accuracy": out.directional_accuracy, "n_test_origins": len(targets)}
     if val is not None:
-        val_point = val["predictions"][..., centre] if val["predictions"].ndim == 3 else val["predictions"]
+        val_full = np.sort(val["predictions"], axis=-1) if quantiles else val["predictions"]   # as the test part
+        val_point = val_full[..., centre] if val_full.ndim == 3 else val_full
         val_errors = np.abs(val["targets"] - val_point)            # (num, H) on the validation part
         out.val_origins, out.val_targets, out.val_predictions = val["origins"], val["targets"], val_point
         out.val_mae, out.val_mae_last = float(val_errors.mean()), float(val_errors[:, -1].mean())
@@ -376,10 +471,20 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     if quantiles:
         out.lower, out.upper = full[..., 0], full[..., -1]
         out.coverage = metrics["coverage"] = coverage(targets, out.lower, out.upper)
+        out.quantile_crossing = metrics["quantile_crossing"] = crossed
+        metrics["pinball_loss"] = pinball_loss(targets, full, INTERVAL)  # the loss the quantile network minimised
     if history is not None:
         metrics["steps"] = history.steps[-1]
         out.best_step = metrics["best_step"] = keep.step
         metrics["train_seconds"] = history.seconds
+    if config.model == "ets":
+        ahead = ets.forecast_at(y, np.array([len(y) - 1]), H)[0]     # (H,) from the whole series' last value
+    else:
+        ahead = np.asarray(forecast(x[-L:][None]), dtype=float)[0]   # (H,) or (H, Q) from the last L rows
+        ahead = np.sort(ahead, axis=-1) if quantiles and ahead.ndim == 2 else ahead   # as the test forecasts
+    _future(out, data.index, ahead, centre, quantiles)
+    if config.future:
+        print(_future_table(out, config.model))
     out.metrics = metrics
     out.extras = {"series_name": name, "data": data, "columns": out.columns, "y": y, "dates": out.dates,
                   "split": split, "season": season, "scaler": scaler, "origins": out.origins, "inputs": out.inputs,
@@ -387,6 +492,42 @@ def run_forecast(config: ForecastConfig, model: nn.Module | None = None, callbac
     if quantiles:
         out.extras.update(lower=out.lower, upper=out.upper)
     return out
+
+
+def _future(out: ForecastResult, index: pd.Index, ahead: np.ndarray, centre: int,
+            quantiles: Sequence[float] | None) -> None:
+    """Fill out.freq and out.future* from the forecast `ahead` ((H,) or (H, Q)) made at the last date."""
+    H = len(ahead)
+    report = out.data.attrs.get("report") if out.data is not None else None
+    if isinstance(index, pd.DatetimeIndex) and len(index) >= 2:
+        out.freq = (report.freq if report is not None and report.freq else None) or infer_spacing(index)
+        dates = future_dates(index, H, out.freq)
+        calendar = {"B": "business days (Monday to Friday); a holiday after the data cannot be known, so a date "
+                         "below may fall on one"}.get(out.freq, f"spaced by {spacing_words(out.freq)}")
+        last = f"{index[-1]:%a %Y-%m-%d}" if index[-1] == index[-1].normalize() else str(index[-1])
+        out.future_note = f"the {H} steps after {last} on the series' own calendar: {calendar}"
+    else:                                                          # no timestamps: positions after the last one
+        dates = pd.RangeIndex(len(index), len(index) + H, name="position")
+        out.future_note = f"the {H} positions after the last (the data have no dates)"
+    name = out.columns[0] if out.columns else "forecast"
+    point = ahead[:, centre] if ahead.ndim == 2 else ahead
+    out.future = pd.Series(point, index=dates, name=name)
+    if quantiles and ahead.ndim == 2:
+        out.future_lower = pd.Series(ahead[:, 0], index=dates, name=f"{name} 10%")
+        out.future_upper = pd.Series(ahead[:, -1], index=dates, name=f"{name} 90%")
+
+
+def _future_table(out: ForecastResult, model: str) -> str:
+    """The forecast past the data as lines of text: one date and value per step (and the 80% interval)."""
+    lines = [f"{out.series_name}: {model} forecast past the data ({out.future_note}; the model as evaluated, "
+             f"fitted on the training part):"]
+    for i, (when, value) in enumerate(out.future.items()):
+        day = isinstance(when, pd.Timestamp) and when == when.normalize()
+        stamp = (f"{when:%a %Y-%m-%d}" if out.freq in ("B", "D") else f"{when:%Y-%m-%d}") if day else str(when)
+        band = (f"  (80% interval {out.future_lower.iloc[i]:.4g} to {out.future_upper.iloc[i]:.4g})"
+                if out.future_lower is not None else "")
+        lines.append(f"  {stamp}  {value:.4g}{band}")
+    return "\n".join(lines)
 
 
 def forecast_runner(**fields: object) -> ForecastResult:

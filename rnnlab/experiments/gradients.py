@@ -16,14 +16,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnlab.data.synthetic import adding_problem
-from rnnlab.experiments.long_range import TEST_SEED
+from rnnlab.experiments.adding_task import adding_batches, adding_test_set, held_out_mse, mse_loss
 from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models import SequenceModel
 from rnnlab.models.numpy_rnn import clip_grad_norm, init_params, rnn_forward, rnn_loss_and_grads
 from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import progress, seed_everything
-from rnnlab.validate import check_float, check_int
+from rnnlab.validate import check_device, check_float, check_int
 
 # Shakespeare, Sonnet 18 (1609; public domain): a short real text for next-character prediction.
 SONNET_18 = """Shall I compare thee to a summer's day?
@@ -164,10 +163,10 @@ class StopOnNonFinite(Callback):
 
 @dataclass(kw_only=True)
 class ClippingConfig(TrainingBlock):
-    T: int = 5                    # sequence length of the adding problem
+    seq_len: int = 5              # sequence length of the adding problem
     hidden_size: int = 32         # tanh units
     radius: float = 1.5           # W_hh starts as radius * (random orthogonal): above 1, gradients can explode
-    momentum: float = 0.9         # SGD momentum (Adam would hide the explosion by normalising its steps)
+    momentum: float = 0.9         # SGD momentum (AdamW would hide the explosion by normalising its steps)
     lr: float = 0.1               # SGD learning rate, the same for both runs
     clip_grad_norm: float | None = 1.0  # threshold of the clipped run: g <- clip * g / ||g|| when ||g|| > clip
     steps: int = 300              # optimisation steps per run
@@ -177,17 +176,12 @@ class ClippingConfig(TrainingBlock):
 
     def __post_init__(self) -> None:
         """The task fields' ranges (after TrainingBlock's shared checks), each error naming its option as typed,
-        e.g. "T (--T) must be >= ...". Raises TypeError or ValueError."""
-        for name in ("T", "n_test"):
+        e.g. "seq_len (--seq-len) must be >= ...". Raises TypeError or ValueError."""
+        for name in ("seq_len", "n_test"):
             check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=2)
         check_int(self.hidden_size, "hidden_size (--hidden-size)", minimum=1)
         check_float(self.radius, "radius (--radius)", minimum=0.0, strict_minimum=True)
         check_float(self.momentum, "momentum (--momentum)", minimum=0.0, maximum=1.0)
-
-    @property
-    def clip(self) -> float | None:
-        """Old name of `clip_grad_norm`."""
-        return self.clip_grad_norm
 
 
 def _clipping_model(config: ClippingConfig) -> nn.Module:
@@ -208,12 +202,11 @@ def run_clipping(config: ClippingConfig, model: nn.Module | Callable[[], nn.Modu
     at `clip_grad_norm`. `model`: an nn.Module ((batch, T, 2) -> (batch, 1); each run starts from a copy of it)
     or a factory returning one; default: a tanh RNN whose W_hh is `radius` times a random orthogonal matrix.
     The unclipped run stops at its first non-finite loss or gradient norm."""
-    check_int(config.T, "T", minimum=2)
+    check_int(config.seq_len, "seq_len", minimum=2)
     if config.clip_grad_norm is None:
         raise ValueError("clip_grad_norm is the threshold of the clipped run: give a number such as 1.0, not None")
-    device = torch.device("cpu") if device is None else torch.device(device)
-    x_test, y_test = adding_problem(config.n_test, config.T, seed=TEST_SEED)        # (n_test, T, 2), (n_test, 1)
-    x_test, y_test = x_test.to(device), y_test.to(device)
+    device = check_device(device)
+    x_test, y_test = adding_test_set(config.seq_len, config.n_test, device)              # (n_test, T, 2), (n_test, 1)
     baseline = ((y_test - y_test.mean()) ** 2).mean().item()                        # predict the test mean
     histories, models = {}, {}
     for name, clip in (("no clipping", None), ("clipping", config.clip_grad_norm)):
@@ -224,22 +217,10 @@ def run_clipping(config: ClippingConfig, model: nn.Module | Callable[[], nn.Modu
         else:
             net = model()
         net.to(device)
-        g = torch.Generator().manual_seed(config.seed)
-
-        def batch(g: torch.Generator = g) -> tuple[torch.Tensor, torch.Tensor]:
-            x, y = adding_problem(config.batch_size, config.T, seed=int(torch.randint(0, 2**62, (1,), generator=g)))
-            return x.to(device), y.to(device)                                       # (batch, T, 2), (batch, 1)
-
-        def loss_fn(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-            x, y = batch
-            return nn.functional.mse_loss(model(x), y)
-
-        def evaluate(model: nn.Module) -> dict[str, float]:
-            return {"test_mse": nn.functional.mse_loss(model(x_test), y_test).item()}
-
-        histories[name] = train(net, batch, loss_fn,
-                                config.train_config(f"adding T={config.T}, {name}", clip_grad_norm=clip),
-                                evaluate=evaluate,
+        batch = adding_batches(config.seq_len, config.batch_size, config.seed, device)     # the same batches both runs
+        histories[name] = train(net, batch, mse_loss,
+                                config.train_config(f"adding seq_len={config.seq_len}, {name}", clip_grad_norm=clip),
+                                evaluate=held_out_mse(x_test, y_test),
                                 optimizer=torch.optim.SGD(net.parameters(), lr=config.lr, momentum=config.momentum),
                                 callbacks=[StopOnNonFinite(), *callbacks])
         models[name] = net

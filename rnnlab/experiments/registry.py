@@ -34,7 +34,7 @@ class TrainingBlock:
     seed: int = 0                          # seeds initialisation, data order and sampling
     steps: int = 1000                      # optimisation steps (the budget that results depend on)
     batch_size: int = 64                   # examples per optimisation step
-    lr: float = 1e-3                       # Adam learning rate
+    lr: float = 1e-3                       # AdamW learning rate
     clip_grad_norm: float | None = 1.0     # rescale the gradient to this norm when larger (None: no clipping)
     eval_every: int = 100                  # steps between evaluations (and one at the end)
     progress: bool = True                  # show a progress bar

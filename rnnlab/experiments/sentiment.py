@@ -16,7 +16,7 @@ train, 10% validation, 20% test with the seed); the metrics are then `accuracy`,
 nn.Module with `forward(ids (batch, time) int64, lengths (batch,) int64) -> logits`, (batch,) for two classes
 or (batch, classes) for more, built for the experiment's vocabulary (`prepare_data(config).vocab`), or a
 function `vocab -> nn.Module`. One training step is `sentiment_loss` on a batch from `batch_sampler`:
-notebook 05 writes it out and checks it equal.
+notebook 05 writes the same loop out and checks that its losses equal the experiment's.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from rnnlab.experiments.registry import Result, TrainingBlock, experiment
 from rnnlab.models.classifier import make_classifier
 from rnnlab.train import Callback, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_float, check_int
+from rnnlab.validate import check_device, check_float, check_int
 
 MODELS = ["bow", "gru", "bigru", "lstm", "bilstm"]
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
@@ -55,7 +55,7 @@ Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 @dataclass(kw_only=True)
 class SentimentConfig(TrainingBlock):
     model: str = field(default="gru", metadata={"choices": MODELS, "help": "classifier"})
-    embed_dim: int = 32            # word-vector size (recurrent models)
+    embedding_dim: int = 32            # word-vector size (recurrent models)
     hidden_size: int = 32          # recurrent units per direction
     min_freq: int = 2              # words seen fewer times in the training split become <unk>
     max_len: int = 100             # keep the first max_len tokens of each review (a cap, not a fixed length)
@@ -72,11 +72,13 @@ class SentimentConfig(TrainingBlock):
 
     def __post_init__(self) -> None:
         """The task fields' ranges (after TrainingBlock's shared checks), each error naming its option as typed,
-        e.g. "embed_dim (--embed-dim) must be >= ...". Raises TypeError or ValueError."""
-        for name in ("embed_dim", "hidden_size", "min_freq", "max_len"):
+        e.g. "embedding_dim (--embedding-dim) must be >= ...". Raises TypeError or ValueError."""
+        for name in ("embedding_dim", "hidden_size", "min_freq", "max_len"):
             check_int(getattr(self, name), f"{name} (--{name.replace('_', '-')})", minimum=1)
         check_float(self.weight_decay, "weight_decay (--weight-decay)", minimum=0.0)
         check_float(self.dropout, "dropout (--dropout)", minimum=0.0, maximum=1.0)
+        if self.dropout == 1.0:                             # issue 24: every entry zeroed, nothing reaches the head
+            raise ValueError("dropout (--dropout) must be < 1 (1 sets every entry to zero), got 1.0")
         if self.csv is not None and self.contrast_examples:
             raise ValueError("contrast_examples (--contrast-examples) adds templated English review sentences "
                              "labelled great/other: it is for the built-in reviews, not for --csv; leave it at 0")
@@ -227,7 +229,7 @@ def accuracy(model: nn.Module, data: EncodedSet) -> float:
 def _ready_model(model: nn.Module | Callable[[Vocab], nn.Module] | None, config: SentimentConfig,
                  data: SentimentData) -> nn.Module:
     if model is None:
-        return make_classifier(config.model, len(data.vocab), embed_dim=config.embed_dim,
+        return make_classifier(config.model, len(data.vocab), embedding_dim=config.embedding_dim,
                                hidden_size=config.hidden_size, pad_id=data.vocab.pad_id, dropout=config.dropout,
                                num_classes=data.num_classes)
     if not isinstance(model, nn.Module):
@@ -248,7 +250,7 @@ def _ready_model(model: nn.Module | Callable[[Vocab], nn.Module] | None, config:
             help="review sentiment, or your own --csv of texts and labels (metrics: accuracy, majority_accuracy)")
 def run_sentiment(config: SentimentConfig, model: nn.Module | Callable[[Vocab], nn.Module] | None = None,
                   callbacks: Sequence[Callback] = (), device: torch.device | str | None = None) -> SentimentResult:
-    device = torch.device(device or "cpu")
+    device = check_device(device)
     data = prepare_data(config)
     seed_everything(config.seed)                           # initial weights, then dropout, from this seed
     model = _ready_model(model, config, data).to(device)
@@ -257,14 +259,10 @@ def run_sentiment(config: SentimentConfig, model: nn.Module | Callable[[Vocab], 
     def batch() -> Batch:
         return tuple(t.to(device) for t in sample())
 
-    def loss_fn(model: nn.Module, batch: Batch) -> torch.Tensor:
-        ids, lengths, labels = batch
-        return classification_loss(model(ids, lengths), labels)
-
     def evaluate(model: nn.Module) -> dict[str, float]:
         return {"val_accuracy": accuracy(model, data.val_set)}
 
-    history = train(model, batch, loss_fn,
+    history = train(model, batch, sentiment_loss,
                     config.train_config(f"sentiment {config.model}", weight_decay=config.weight_decay),
                     evaluate=evaluate, callbacks=callbacks)
     train_labels = torch.tensor(data.splits.train["label"].to_numpy(), dtype=torch.long)

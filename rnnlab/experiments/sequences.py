@@ -45,9 +45,9 @@ class RecurrentDetector(nn.Module):
     x: (batch, length) token ids -> (batch, 1) logits. Nothing depends on the position of the motif.
     """
 
-    def __init__(self, n_tokens: int, hidden_size: int, embedding_size: int = 8) -> None:
+    def __init__(self, n_tokens: int, hidden_size: int, embedding_dim: int = 8) -> None:
         super().__init__()
-        self.scores = SequenceModel("gru", embedding_size, hidden_size, 1, vocab_size=n_tokens, many_to_one=False)
+        self.scores = SequenceModel("gru", embedding_dim, hidden_size, 1, vocab_size=n_tokens, many_to_one=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.scores(x).amax(dim=1)                                    # (batch, time, 1) -> (batch, 1)
@@ -64,7 +64,7 @@ class MotifConfig(TrainingBlock):
     n_train: int = 2000               # training sequences
     n_test: int = 1000                # test sequences in each of the two test sets
     steps: int = 400                  # optimisation steps
-    lr: float = 1e-2                  # Adam learning rate
+    lr: float = 1e-2                  # AdamW learning rate
     eval_every: int = 50              # steps between evaluations (and one at the end)
 
     def __post_init__(self) -> None:

@@ -24,7 +24,7 @@ class SineConfig(TrainingBlock):
     noise: float = 0.05           # standard deviation of the added Gaussian noise
     n_test: int = 256             # held-out waves (a fixed set, the same for every seed)
     steps: int = 400              # optimisation steps
-    lr: float = 1e-2              # Adam learning rate
+    lr: float = 1e-2              # AdamW learning rate
     eval_every: int = 50          # steps between evaluations (and one at the end)
 
     def __post_init__(self) -> None:

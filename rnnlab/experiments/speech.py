@@ -51,7 +51,7 @@ from rnnlab.models.ctc import (
 )
 from rnnlab.train import Callback, CosineLR, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_float, check_int
+from rnnlab.validate import check_device, check_float, check_int
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -309,7 +309,7 @@ def run_speech(config: SpeechConfig, model: nn.Module | None = None, callbacks: 
     of a batch. Returns a `SpeechResult`.
     """
     seed_everything(config.seed)
-    device = torch.device(device or "cpu")
+    device = check_device(device)
     rng = random.Random(config.seed)
     train_set, test_set = load_speech_digits("train"), load_speech_digits("test")
     train_x = [normalize_features(f) for f in train_set.feats]                  # each (frames, n_mels)

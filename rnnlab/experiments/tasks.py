@@ -46,16 +46,16 @@ class TaskBlock(TrainingBlock):
     """Fields shared by the three tasks (model width and depth, test size), on top of the training block."""
 
     d: int = 32                            # width of every position's vector (hidden size of recurrent models)
-    n_layers: int = 2                      # stacked layers (blocks)
+    num_layers: int = 2                      # stacked layers (blocks)
     d_state: int = 4                       # ssm / s4d: state size per channel
     n_test: int = 500                      # held-out sequences
     batch_size: int = 32                   # sequences per step
     eval_every: int = 50                   # steps between evaluations
-    lr: float = 3e-3                       # Adam learning rate
+    lr: float = 3e-3                       # AdamW learning rate
 
     def __post_init__(self) -> None:
         check_int(self.d, "d (--d)", minimum=2)
-        check_int(self.n_layers, "n_layers (--n-layers)", minimum=1)
+        check_int(self.num_layers, "num_layers (--num-layers)", minimum=1)
         check_int(self.d_state, "d_state (--d-state)", minimum=1)
         check_int(self.n_test, "n_test (--n-test)", minimum=1)
 
@@ -71,7 +71,7 @@ def _fit(model: nn.Module, config: TaskBlock, make: Callable[[int, int], tuple[t
     def answers(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return logits[:, -y.shape[1]:]                                  # (batch, k, classes)
 
-    device = torch.device("cpu") if device is None else check_device(device)
+    device = check_device(device)
     model.to(device)
     x_test, y_test = (t.to(device) for t in test)
     g = torch.Generator().manual_seed(config.seed)
@@ -96,7 +96,7 @@ def _result(config: TaskBlock, model: nn.Module, history: History, accuracy: flo
             **extra: float) -> TaskResult:
     parameters = sum(p.numel() for p in model.parameters() if p.requires_grad)
     if not hasattr(model, "state_floats"):  # a model of your own: the state of the config's architecture
-        model_like = TokenModel(config.model, [2], 2, d=config.d, n_layers=config.n_layers, d_state=config.d_state)
+        model_like = TokenModel(config.model, [2], 2, d=config.d, num_layers=config.num_layers, d_state=config.d_state)
         state = model_like.state_floats(T)
     else:
         state = model.state_floats(T)
@@ -141,7 +141,7 @@ def run_recall(config: RecallConfig, model: nn.Module | None = None, callbacks: 
     _check_model(model)
     if model is None:
         model = TokenModel(config.model, [config.n_keys + 1, config.n_values + 1], config.n_values, d=config.d,
-                           n_layers=config.n_layers, d_state=config.d_state)
+                           num_layers=config.num_layers, d_state=config.d_state)
     task = dict(n_keys=config.n_keys, n_values=config.n_values)
     history, accuracy = _fit(model, config, lambda n, s: associative_recall(n, config.pairs, config.seq_len,
                                                                             seed=s, **task),
@@ -176,7 +176,7 @@ def run_selective_copy(config: SelectiveCopyConfig, model: nn.Module | None = No
     seed_everything(config.seed)
     _check_model(model)
     if model is None:
-        model = TokenModel(config.model, [config.vocab + 2], config.vocab, d=config.d, n_layers=config.n_layers,
+        model = TokenModel(config.model, [config.vocab + 2], config.vocab, d=config.d, num_layers=config.num_layers,
                            d_state=config.d_state)
     task = dict(n_tokens=config.n_tokens, vocab=config.vocab)
     history, accuracy = _fit(model, config, lambda n, s: selective_copying(n, config.seq_len, seed=s, **task),
@@ -194,9 +194,9 @@ class ParityConfig(TaskBlock):
     seq_len: int = 16                      # training length (the parity of every prefix is a target)
     test_len: int = 64                     # held-out sequences this long: accuracy is read at their last step
     d: int = 16                            # hidden size
-    n_layers: int = 1                      # stacked layers
+    num_layers: int = 1                      # stacked layers
     steps: int = 300                       # optimisation steps (the budget)
-    lr: float = 1e-2                       # Adam learning rate
+    lr: float = 1e-2                       # AdamW learning rate
 
     def __post_init__(self) -> None:
         TaskBlock.__post_init__(self)
@@ -215,7 +215,7 @@ def run_parity(config: ParityConfig, model: nn.Module | None = None, callbacks: 
     seed_everything(config.seed)
     _check_model(model)
     if model is None:
-        model = TokenModel(config.model, [2], 2, d=config.d, n_layers=config.n_layers)
+        model = TokenModel(config.model, [2], 2, d=config.d, num_layers=config.num_layers)
     x_long, y_long = parity(config.n_test, config.test_len, seed=TEST_SEED)
     x_short, y_short = parity(config.n_test, config.seq_len, seed=TEST_SEED + 1)
     history, accuracy = _fit(model, config, lambda n, s: parity(n, config.seq_len, seed=s),

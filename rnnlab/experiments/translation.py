@@ -33,7 +33,7 @@ from rnnlab.models.seq2seq import Seq2Seq, Seq2SeqConfig, check_log_probs, trans
 from rnnlab.models.word_by_word import WordByWord
 from rnnlab.train import Callback, EarlyStopping, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_choice, check_float, check_int
+from rnnlab.validate import check_choice, check_device, check_float, check_int
 
 __all__ = ["LENGTH_EDGES", "TranslateConfig", "TranslateResult", "evaluate_translations", "length_edges",
            "load_task", "make_model", "run_translate", "seq2seq_loss", "translate_texts", "word_by_word_bleu"]
@@ -66,12 +66,12 @@ class TranslateConfig(TrainingBlock):
     data_seed: int = 0                     # seeds the data set (the same test set for every training seed)
     n_train: int = 10_000                  # training pairs (ui: all 2,179, --pairs: all, when larger)
     n_test: int = 500                      # held-out pairs (grammar: + combinations; --pairs: a tenth, at most this)
-    embedding_size: int = 64               # token embedding size
+    embedding_dim: int = 64               # token embedding size
     hidden_size: int = 128                 # GRU units (encoder per direction, decoder)
     batch_size: int = 128                  # pairs per step
     bucket: int = 1                        # batches drawn at once and grouped by sentence length (1: random)
     steps: int = 800                       # optimisation steps (the budget)
-    lr: float = 3e-3                       # Adam learning rate
+    lr: float = 3e-3                       # AdamW learning rate
     teacher_forcing: float = 1.0           # probability of feeding the true previous token in training
     eval_every: int = 200                  # steps between evaluations (greedy exact match on n_eval pairs)
     n_eval: int = 200                      # test pairs scored during training
@@ -91,8 +91,10 @@ class TranslateConfig(TrainingBlock):
         check_float(self.teacher_forcing, "teacher_forcing", minimum=0.0, maximum=1.0)
         check_float(self.length_penalty, "length_penalty", minimum=0.0)
         check_int(self.n_train, "n_train", minimum=1)
-        check_int(self.embedding_size, "embedding_size", minimum=1)
+        check_int(self.embedding_dim, "embedding_dim", minimum=1)
         check_int(self.hidden_size, "hidden_size", minimum=1)
+        if self.stop_at is not None:                        # an exact-match share: 0 to 1 (issue 24)
+            check_float(self.stop_at, "stop_at (--stop-at)", minimum=0.0, maximum=1.0)
         if self.pairs is not None and (not isinstance(self.pairs, str | Path) or not str(self.pairs).strip()):
             raise ValueError(f"pairs (--pairs) must be the path of a TSV file, got {self.pairs!r}")
 
@@ -130,7 +132,7 @@ def config_data(config: TranslateConfig) -> ParallelData:
 
 def make_model(config: TranslateConfig, data: ParallelData) -> Seq2Seq:
     """The Seq2Seq that `config` describes, sized to `data`'s vocabularies."""
-    return Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), embedding_size=config.embedding_size,
+    return Seq2Seq(Seq2SeqConfig(len(data.src_vocab), len(data.tgt_vocab), embedding_dim=config.embedding_dim,
                                  hidden_size=config.hidden_size, attention_size=config.hidden_size,
                                  attention=config.score if config.attention else "none",
                                  bidirectional=config.bidirectional),
@@ -259,7 +261,7 @@ def run_translate(config: TranslateConfig, model: nn.Module | Callable[[Parallel
         model = model(data)
     if not isinstance(model, nn.Module):
         raise TypeError(f"the model factory must return an nn.Module, got {type(model).__name__}")
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+    device = check_device(device) if device is not None else next(model.parameters()).device
     model = model.to(device)
     check_model_contract(model, data)
     sample = data.batch_sampler(config.batch_size, config.seed, config.bucket)

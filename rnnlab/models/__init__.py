@@ -5,8 +5,6 @@ from rnnlab.models.sequence import (
     SequenceModel,
     count_parameters,
     matched_hidden_size,
-    recurrent_parameter_count,
 )
 
-__all__ = ["RECURRENT_LAYERS", "SequenceModel", "count_parameters", "matched_hidden_size",
-           "recurrent_parameter_count"]
+__all__ = ["RECURRENT_LAYERS", "SequenceModel", "count_parameters", "matched_hidden_size"]

@@ -115,7 +115,7 @@ class TransformerConfig:
     d_model: int = 32     # width of every token's vector
     n_heads: int = 2      # attention heads (d_model must be divisible by it)
     d_ff: int = 64        # hidden units of each block's MLP
-    n_layers: int = 1     # stacked blocks
+    num_layers: int = 1     # stacked blocks
 
 
 class TransformerRegressor(nn.Module):
@@ -128,10 +128,10 @@ class TransformerRegressor(nn.Module):
         self.config = config = config or TransformerConfig()
         self.input_size = check_int(input_size, "input_size", minimum=1)
         check_int(output_size, "output_size", minimum=1)
-        check_int(config.n_layers, "n_layers", minimum=1)
+        check_int(config.num_layers, "num_layers", minimum=1)
         self.embed = nn.Linear(input_size, config.d_model)
         self.blocks = nn.ModuleList(TransformerBlock(config.d_model, config.n_heads, config.d_ff)
-                                    for _ in range(config.n_layers))
+                                    for _ in range(config.num_layers))
         self.ln = nn.LayerNorm(config.d_model)
         self.head = nn.Linear(config.d_model, output_size)
 

@@ -224,10 +224,3 @@ def set_forget_bias(lstm: nn.LSTM | LSTMCell | Recurrent, value: float) -> None:
             H = b_ih.shape[0] // 4
             b_ih[H:2 * H] = value                   # rows H..2H are the forget gate (order i, f, g, o)
             b_hh[H:2 * H] = 0.0
-
-
-def parameter_count(cell: str, input_size: int, hidden_size: int) -> int:
-    """Parameters of one recurrent layer: gates * (H*I + H*H + 2H); gates = 1 (rnn), 3 (gru), 4 (lstm)."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[check_choice(cell, "cell", ["rnn", "gru", "lstm"])]
-    I, H = check_int(input_size, "input_size", minimum=1), check_int(hidden_size, "hidden_size", minimum=1)
-    return gates * (H * I + H * H + 2 * H)

@@ -33,15 +33,15 @@ class CharLM(nn.Module):
     """
 
     def __init__(self, vocab_size: int, hidden_size: int = 128, *, cell: str = "lstm",
-                 embedding_size: int = 32, num_layers: int = 1) -> None:
+                 embedding_dim: int = 32, num_layers: int = 1) -> None:
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
         self.hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
         self.cell = check_choice(cell, "cell", list(CELLS))
-        check_int(embedding_size, "embedding_size", minimum=1)
+        check_int(embedding_dim, "embedding_dim", minimum=1)
         self.num_layers = check_int(num_layers, "num_layers", minimum=1)
-        self.embedding = nn.Embedding(vocab_size, embedding_size)
-        self.rnn = CELLS[cell](embedding_size, hidden_size, num_layers=num_layers, batch_first=True)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = CELLS[cell](embedding_dim, hidden_size, num_layers=num_layers, batch_first=True)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, x: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
@@ -140,6 +140,8 @@ def next_char_distribution(logits: torch.Tensor, temperature: float = 1.0, top_k
     if temperature == 0.0:
         return nn.functional.one_hot(logits.argmax(-1), vocab).to(logits.dtype)
     shifted = logits - logits.max(dim=-1, keepdim=True).values         # (..., vocab), <= 0, max exactly 0
+    if temperature < torch.finfo(logits.dtype).tiny:                     # 1e-300 is 0 in float32: 0 / 0 = NaN
+        return torch.softmax(shifted.double() / temperature, dim=-1).to(logits.dtype)
     return torch.softmax(shifted / temperature, dim=-1)                  # finite: exp(0) = 1 is always there
 
 

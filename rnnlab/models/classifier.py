@@ -62,39 +62,61 @@ def bag_of_words(ids: torch.Tensor, lengths: torch.Tensor, vocab_size: int) -> t
     return counts.scatter_add_(1, ids, mask)                            # (batch, vocab)
 
 
-def last_real_state(outputs: torch.Tensor, lengths: torch.Tensor, *, bidirectional: bool = False) -> torch.Tensor:
+def last_real_state(outputs: torch.Tensor, lengths: torch.Tensor, *, bidirectional: bool,
+                    hidden_size: int | None = None) -> torch.Tensor:
     """The output after each sequence's own last token: outputs (batch, time, hidden) -> (batch, hidden).
 
-    One direction (the default): row b is outputs[b, lengths[b] - 1], not outputs[b, -1] (which, for a short
-    sequence, is a padding step).
+    `bidirectional` is required (no default), because the two layouts cannot be told apart from the numbers:
+    a bidirectional RNN with H units and a one-directional one with 2H both give (batch, time, 2H). Pass the
+    RNN's own flag, `bidirectional=rnn.bidirectional`, and (optionally) `hidden_size=rnn.hidden_size`, which
+    checks the last axis against it (H for one direction, 2H for two).
 
-    Two directions: a bidirectional RNN's backward direction reads the sequence from its end to its start, so
-    ITS summary of the whole sequence is its output at position 0, not at lengths[b] - 1 (there it has read one
-    word). Say `bidirectional=True` for outputs (batch, time, 2 * hidden) laid out as torch's bidirectional
-    GRU/LSTM give them ([forward | backward] on the last axis), or pass them viewed as (batch, time, 2, hidden)
-    (`outputs.view(batch, time, 2, hidden)`, the layout torch documents), which is read as bidirectional
-    without the flag. Both return (batch, 2 * hidden) = [forward at lengths[b] - 1 | backward at 0], the same
-    as concatenating the final states h_n[0] and h_n[1] of a packed run. The backward half is only right when
-    the RNN never read the padding: the outputs must come from a packed run (`pack_padded_sequence`, then
-    `pad_packed_sequence`, which leaves zeros at padding). Backward outputs that are not zero at a padding
-    position show that the backward direction started on the padding: refused (ValueError), since its
-    output at position 0 then depends on how much padding followed. A 3-D outputs without the flag cannot be
-    told apart from a one-directional RNN with 2 * hidden units: it is read as one direction.
+    One direction (`bidirectional=False`): row b is outputs[b, lengths[b] - 1], not outputs[b, -1] (which, for
+    a short sequence, is a padding step).
 
-    outputs: a float tensor or numpy array; lengths: a tensor, array or list of whole numbers in [1, time].
-    Raises TypeError for a non-float outputs or non-integer lengths, ValueError (naming the argument and the
-    first bad item) for a wrong shape, an empty outputs, a length of 0 or longer than the time axis, an odd
-    last axis with bidirectional=True, or backward outputs that read the padding.
+    Two directions (`bidirectional=True`): a bidirectional RNN's backward direction reads the sequence from its
+    end to its start, so ITS summary of the whole sequence is its output at position 0, not at lengths[b] - 1
+    (there it has read one word). outputs (batch, time, 2 * hidden) are laid out as torch's bidirectional
+    GRU/LSTM give them ([forward | backward] on the last axis); a (batch, time, 2, hidden) view (the layout
+    torch documents, `outputs.view(batch, time, 2, hidden)`) is read the same way. Returns (batch, 2 * hidden)
+    = [forward at lengths[b] - 1 | backward at 0], the same as concatenating the final states h_n[0] and
+    h_n[1] of a packed run. The backward half is only right when the RNN never read the padding: the outputs
+    must come from a packed run (`pack_padded_sequence`, then `pad_packed_sequence`, which leaves zeros at
+    padding). Backward outputs that are not zero at a padding position show that the backward direction
+    started on the padding: refused (ValueError), since its output at position 0 then depends on how much
+    padding followed.
+
+    outputs: a float tensor or numpy array, (batch, time, hidden) or (batch, time, directions, hidden);
+    lengths: a tensor, array or list of whole numbers in [1, time]. Raises TypeError for a non-float outputs,
+    non-integer lengths, a `bidirectional` that is not True/False (missing: Python's own TypeError names it);
+    ValueError (naming the argument and the first bad item) for a wrong shape, an empty outputs, a length of 0
+    or longer than the time axis, a directions axis that disagrees with `bidirectional`, a last axis that is
+    not hidden_size (one direction) or 2 * hidden_size (two), an odd last axis with bidirectional=True, or
+    backward outputs that read the padding.
     """
+    if not isinstance(bidirectional, bool | np.bool_):
+        raise TypeError(f"bidirectional must be True or False: pass the flag of the RNN that made the outputs "
+                        f"(bidirectional=rnn.bidirectional), got {bidirectional!r}")
+    bidirectional = bool(bidirectional)
+    directions = 2 if bidirectional else 1
     outputs = _tensor(outputs)
     if isinstance(outputs, torch.Tensor) and outputs.ndim == 4:
         check_array(outputs, "outputs", shape=("batch", "time", "directions", "hidden"), floating=True)
-        if outputs.shape[2] not in (1, 2):
-            raise ValueError(f"outputs (batch, time, directions, hidden) must have 1 or 2 directions, got "
-                             f"{outputs.shape[2]} (shape {tuple(outputs.shape)})")
-        bidirectional = outputs.shape[2] == 2
+        if outputs.shape[2] != directions:
+            raise ValueError(f"outputs (batch, time, directions, hidden) has {outputs.shape[2]} directions "
+                             f"(shape {tuple(outputs.shape)}) but bidirectional={bidirectional} means "
+                             f"{directions}: pass bidirectional=rnn.bidirectional for the RNN that made them")
         outputs = outputs.reshape(outputs.shape[0], outputs.shape[1], -1)      # (batch, time, dirs * hidden)
     check_array(outputs, "outputs", shape=("batch", "time", "hidden"), floating=True)
+    if hidden_size is not None:
+        hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
+        if outputs.shape[2] != directions * hidden_size:
+            other = "one direction" if bidirectional else "two directions"
+            hint = (f" (it is {other}'s size: is bidirectional={not bidirectional}?)"
+                    if outputs.shape[2] == (3 - directions) * hidden_size else "")
+            raise ValueError(f"outputs' last axis is {outputs.shape[2]}, but hidden_size={hidden_size} with "
+                             f"bidirectional={bidirectional} means {directions} x {hidden_size} = "
+                             f"{directions * hidden_size}{hint}")
     lengths = check_lengths(_tensor(lengths), "lengths", max_len=outputs.shape[1], batch=outputs.shape[0])
     rows = torch.arange(outputs.shape[0], device=outputs.device)
     last = lengths.to(outputs.device) - 1
@@ -172,19 +194,19 @@ class RNNClassifier(nn.Module):
     packing avoids; kept to show the difference).
     """
 
-    def __init__(self, vocab_size: int, embed_dim: int = 64, hidden_size: int = 64, *, cell: str = "gru",
+    def __init__(self, vocab_size: int, embedding_dim: int = 64, hidden_size: int = 64, *, cell: str = "gru",
                  bidirectional: bool = False, pad_id: int = 0, dropout: float = 0.0, pack: bool = True,
                  num_outputs: int = 1) -> None:
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", minimum=1)
         self.num_outputs = check_int(num_outputs, "num_outputs", minimum=1)
-        check_int(embed_dim, "embed_dim", minimum=1)
+        check_int(embedding_dim, "embedding_dim", minimum=1)
         check_int(hidden_size, "hidden_size", minimum=1)
         self.cell = check_choice(cell, "cell", ["gru", "lstm"])
         self.bidirectional, self.pack = bool(bidirectional), bool(pack)
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=pad_id)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_id)
         layer = nn.GRU if cell == "gru" else nn.LSTM
-        self.rnn = layer(embed_dim, hidden_size, batch_first=True, bidirectional=self.bidirectional)
+        self.rnn = layer(embedding_dim, hidden_size, batch_first=True, bidirectional=self.bidirectional)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size * (2 if self.bidirectional else 1), num_outputs)
 
@@ -193,7 +215,7 @@ class RNNClassifier(nn.Module):
         return self.forward_embedded(self.embedding(ids), lengths)
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Logits (batch,) or (batch, num_outputs) from word vectors x: (batch, time, embed_dim)."""
+        """Logits (batch,) or (batch, num_outputs) from word vectors x: (batch, time, embedding_dim)."""
         x = self.dropout(x)
         if self.pack:
             packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
@@ -219,15 +241,16 @@ class RNNClassifier(nn.Module):
         return (grad * x).sum(-1).detach() * padding_mask(lengths, ids.shape[1])   # (batch, time)
 
 
-def make_classifier(kind: str, vocab_size: int, *, embed_dim: int = 64, hidden_size: int = 64,
+def make_classifier(model: str, vocab_size: int, *, embedding_dim: int = 64, hidden_size: int = 64,
                     pad_id: int = 0, dropout: float = 0.0, num_classes: int = 2) -> nn.Module:
     """"bow" -> BagOfWordsClassifier; "gru" / "lstm" -> RNNClassifier; "bigru" / "bilstm" -> bidirectional.
 
+    model: the choice, as `SentimentConfig.model`; embedding_dim: size of a word's vector (as nn.Embedding).
     num_classes: 2 gives one logit per text (sigmoid), more gives one logit per class (softmax)."""
-    check_choice(kind, "kind", ["bow", "gru", "lstm", "bigru", "bilstm"])
+    check_choice(model, "model", ["bow", "gru", "lstm", "bigru", "bilstm"])
     check_int(num_classes, "num_classes", minimum=2)
     outputs = 1 if num_classes == 2 else num_classes
-    if kind == "bow":
+    if model == "bow":
         return BagOfWordsClassifier(vocab_size, outputs)
-    return RNNClassifier(vocab_size, embed_dim, hidden_size, cell=kind.removeprefix("bi"),
-                         bidirectional=kind.startswith("bi"), pad_id=pad_id, dropout=dropout, num_outputs=outputs)
+    return RNNClassifier(vocab_size, embedding_dim, hidden_size, cell=model.removeprefix("bi"),
+                         bidirectional=model.startswith("bi"), pad_id=pad_id, dropout=dropout, num_outputs=outputs)

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnnlab.validate import check_array, check_choice, check_int
+from rnnlab.validate import check_array, check_choice, check_int, check_lengths
 
 BLANK = 0              # class 0 is the CTC blank; class d + 1 is the digit d
 NUM_CLASSES = 11       # blank + ten digits
@@ -43,29 +43,6 @@ def min_ctc_frames(labels: list[int]) -> int:
     equal neighbours ("3 3" needs "3_3"). [3, 3, 7] -> 4; [] -> 0."""
     labels = [int(y) for y in labels]
     return len(labels) + sum(a == b for a, b in zip(labels, labels[1:], strict=False))
-
-
-def check_lengths(lengths: torch.Tensor, padded: int, name: str = "lengths") -> torch.Tensor:
-    """Validate the true lengths of a padded batch: a 1-D integer tensor, every entry in 1..padded.
-
-    Returns them as a CPU long tensor. Raises ValueError naming the first item that is 0 or negative (an
-    empty sequence: `lengths - 1` would wrap around to its last, padded frame) or longer than the padded
-    time axis.
-    """
-    lengths = torch.as_tensor(lengths)
-    if lengths.ndim != 1 or lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
-        raise ValueError(f"{name} must be a 1-D tensor of integers (one length per sequence), got "
-                         f"{lengths.dtype} of shape {tuple(lengths.shape)}")
-    lengths = lengths.long().cpu()
-    bad = (lengths < 1).nonzero().flatten().tolist()
-    if bad:
-        raise ValueError(f"{name}[{bad[0]}] is {int(lengths[bad[0]])}: every sequence needs at least one frame "
-                         f"({len(bad)} empty in this batch); drop empty clips before the model")
-    bad = (lengths > padded).nonzero().flatten().tolist()
-    if bad:
-        raise ValueError(f"{name}[{bad[0]}] is {int(lengths[bad[0]])}, longer than the padded time axis "
-                         f"({padded} frames); the lengths must describe this batch")
-    return lengths
 
 
 @dataclass
@@ -111,9 +88,7 @@ class CTCAcousticModel(nn.Module):
         check_array(x, "x", shape=("batch", "time", self.config.n_mels), floating=True)
         if lengths is None:
             lengths = torch.full((x.shape[0],), x.shape[1], dtype=torch.long)
-        lengths = check_lengths(lengths, x.shape[1])
-        if len(lengths) != x.shape[0]:
-            raise ValueError(f"lengths has {len(lengths)} entries for a batch of {x.shape[0]} sequences")
+        lengths = check_lengths(lengths, "lengths", max_len=x.shape[1], batch=x.shape[0])   # (batch,) int64, CPU
         h = torch.relu(self.conv(x.transpose(1, 2))).transpose(1, 2)          # (batch, time', hidden)
         out_lengths = self.output_lengths(lengths).clamp(max=h.shape[1])
         packed = nn.utils.rnn.pack_padded_sequence(h, out_lengths, batch_first=True, enforce_sorted=False)

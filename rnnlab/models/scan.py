@@ -175,10 +175,10 @@ class MinRNN(nn.Module):
     Returns (out, h_last): (batch, time, hidden_size) and (batch, hidden_size).
     """
 
-    def __init__(self, kind: str, input_size: int, hidden_size: int) -> None:
+    def __init__(self, cell: str, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        self.kind = check_choice(kind, "kind", list(CELLS))
-        self.cell = CELLS[kind](input_size, hidden_size)
+        self.kind = check_choice(cell, "cell", list(CELLS))    # the cell type's name; self.cell is the module
+        self.cell = CELLS[cell](input_size, hidden_size)
         self.input_size, self.hidden_size = input_size, hidden_size
 
     def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None, *,
@@ -207,14 +207,14 @@ class MinRNNRegressor(nn.Module):
     Between layers a linear map lets the next layer see signed features (the states themselves are positive).
     """
 
-    def __init__(self, kind: str, input_size: int, hidden_size: int, output_size: int, *,
+    def __init__(self, cell: str, input_size: int, hidden_size: int, output_size: int, *,
                  num_layers: int = 2) -> None:
         super().__init__()
         check_int(num_layers, "num_layers", minimum=1)
         check_int(output_size, "output_size", minimum=1)
         self.input_size = check_int(input_size, "input_size", minimum=1)
         sizes = [input_size] + [hidden_size] * num_layers
-        self.layers = nn.ModuleList(MinRNN(kind, sizes[k], sizes[k + 1]) for k in range(num_layers))
+        self.layers = nn.ModuleList(MinRNN(cell, sizes[k], sizes[k + 1]) for k in range(num_layers))
         self.mixers = nn.ModuleList(nn.Linear(hidden_size, hidden_size) for _ in range(num_layers - 1))
         self.head = nn.Linear(hidden_size, output_size)
 

@@ -99,10 +99,10 @@ class Encoder(nn.Module):
     final (batch, output_size): the last forward state and the first backward state, concatenated.
     """
 
-    def __init__(self, vocab_size: int, embedding_size: int, hidden_size: int, bidirectional: bool = True) -> None:
+    def __init__(self, vocab_size: int, embedding_dim: int, hidden_size: int, bidirectional: bool = True) -> None:
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=0)
-        self.rnn = nn.GRU(embedding_size, hidden_size, batch_first=True, bidirectional=bidirectional)
+        self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=0)
+        self.rnn = nn.GRU(embedding_dim, hidden_size, batch_first=True, bidirectional=bidirectional)
         self.output_size = hidden_size * (2 if bidirectional else 1)
 
     def forward(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -134,7 +134,7 @@ class Memory:
 class Seq2SeqConfig:
     src_vocab_size: int                    # source vocabulary size (with specials)
     tgt_vocab_size: int                    # target vocabulary size (with specials)
-    embedding_size: int = 64               # token embedding size, both sides
+    embedding_dim: int = 64               # token embedding size, both sides
     hidden_size: int = 128                 # GRU units (encoder: per direction; decoder)
     attention: str = "additive"            # 'additive' (Bahdanau), 'dot' (Luong) or 'none' (fixed context)
     attention_size: int = 128              # size of the additive attention's hidden layer
@@ -143,7 +143,7 @@ class Seq2SeqConfig:
     def __post_init__(self) -> None:
         check_int(self.src_vocab_size, "src_vocab_size", minimum=5)
         check_int(self.tgt_vocab_size, "tgt_vocab_size", minimum=5)
-        check_int(self.embedding_size, "embedding_size", minimum=1)
+        check_int(self.embedding_dim, "embedding_dim", minimum=1)
         check_int(self.hidden_size, "hidden_size", minimum=1)
         check_int(self.attention_size, "attention_size", minimum=1)
         check_choice(self.attention, "attention", ATTENTIONS)
@@ -161,16 +161,16 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.config, self.bos_id, self.eos_id = config, bos_id, eos_id
         c = config
-        self.encoder = Encoder(c.src_vocab_size, c.embedding_size, c.hidden_size, c.bidirectional)
+        self.encoder = Encoder(c.src_vocab_size, c.embedding_dim, c.hidden_size, c.bidirectional)
         C = self.encoder.output_size
         self.bridge = nn.Linear(C, c.hidden_size)                      # encoder final -> decoder initial state
         self.attention: nn.Module | None = {
             "additive": lambda: AdditiveAttention(c.hidden_size, C, c.attention_size),
             "dot": lambda: DotProductAttention(c.hidden_size, C),
             "none": lambda: None}[c.attention]()
-        self.embedding = nn.Embedding(c.tgt_vocab_size, c.embedding_size, padding_idx=0)
-        self.cell = nn.GRUCell(c.embedding_size + C, c.hidden_size)
-        self.out = nn.Linear(c.hidden_size + C + c.embedding_size, c.tgt_vocab_size)
+        self.embedding = nn.Embedding(c.tgt_vocab_size, c.embedding_dim, padding_idx=0)
+        self.cell = nn.GRUCell(c.embedding_dim + C, c.hidden_size)
+        self.out = nn.Linear(c.hidden_size + C + c.embedding_dim, c.tgt_vocab_size)
 
     def encode(self, src: torch.Tensor, lengths: torch.Tensor) -> tuple[Memory, torch.Tensor]:
         """-> the Memory and the decoder's initial state (batch, hidden)."""

@@ -11,9 +11,27 @@ from rnnlab.validate import check_array, check_choice, check_int
 RECURRENT_LAYERS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+def count_parameters(model: nn.Module | str, input_size: int | None = None, hidden_size: int | None = None,
+                     output_size: int = 0) -> int:
+    """Number of trainable parameters, counted or by formula (the course's one name for it).
+
+    count_parameters(model): the trainable parameters of an nn.Module, counted.
+    count_parameters(cell, input_size, hidden_size, output_size=0): by formula, one recurrent layer of `cell`
+    ("rnn" | "lstm" | "gru", PyTorch's two bias vectors), gates * (H*I + H*H + 2H) with gates = 1, 3, 4, plus a
+    linear head H*O + O when output_size > 0: a one-layer SequenceModel over vectors.
+
+    Raises TypeError for a model that is neither an nn.Module nor a cell name; ValueError naming cell,
+    input_size, hidden_size or output_size for a value out of range.
+    """
+    if isinstance(model, nn.Module):
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    if not isinstance(model, str):
+        raise TypeError(f"count_parameters needs an nn.Module or a cell name ('rnn', 'lstm', 'gru'), "
+                        f"got {type(model).__name__}")
+    gates = {"rnn": 1, "gru": 3, "lstm": 4}[check_choice(model, "cell", list(RECURRENT_LAYERS))]
+    I, H = check_int(input_size, "input_size", minimum=1), check_int(hidden_size, "hidden_size", minimum=1)
+    O = check_int(output_size, "output_size", minimum=0)
+    return gates * (H * I + H * H + 2 * H) + (H * O + O)
 
 
 class SequenceModel(nn.Module):
@@ -65,16 +83,9 @@ class SequenceModel(nn.Module):
         return self.head(out)                                  # (batch, time, output_size)
 
 
-def recurrent_parameter_count(cell: str, input_size: int, hidden_size: int, output_size: int) -> int:
-    """Parameters of a one-layer SequenceModel over vectors: gates * (H*(I+H) + 2H) + head (H*O + O)."""
-    gates = {"rnn": 1, "gru": 3, "lstm": 4}[check_choice(cell, "cell", list(RECURRENT_LAYERS))]
-    H = hidden_size
-    return gates * (H * (input_size + H) + 2 * H) + H * output_size + output_size
-
-
 def matched_hidden_size(cell: str, input_size: int, output_size: int, target_parameters: int) -> int:
     """The hidden size whose one-layer `cell` model has the parameter count closest to `target_parameters`."""
     check_int(target_parameters, "target_parameters", minimum=1)
     sizes = range(1, 2049)
-    return min(sizes, key=lambda h: abs(recurrent_parameter_count(cell, input_size, h, output_size)
+    return min(sizes, key=lambda h: abs(count_parameters(cell, input_size, h, output_size)
                                          - target_parameters))

@@ -150,37 +150,37 @@ class _Residual(nn.Module):
 
 
 class TokenModel(nn.Module):
-    """Token ids -> embeddings (one table per channel, summed) -> `n_layers` of a backbone -> LayerNorm -> a
+    """Token ids -> embeddings (one table per channel, summed) -> `num_layers` of a backbone -> LayerNorm -> a
     linear head at every position.
 
     x: (batch, time) or (batch, time, channels) int64 ids, channel c in [0, vocab_sizes[c]).
-    Returns logits (batch, time, n_classes). backbone: one of BACKBONES; d: the width of every position's vector
+    Returns logits (batch, time, num_classes). backbone: one of BACKBONES; d: the width of every position's vector
     (the hidden size of the recurrent backbones); d_state: the state size per channel of ssm/s4d.
     """
 
-    def __init__(self, backbone: str, vocab_sizes: list[int], n_classes: int, *, d: int = 32, n_layers: int = 2,
+    def __init__(self, backbone: str, vocab_sizes: list[int], num_classes: int, *, d: int = 32, num_layers: int = 2,
                  n_heads: int = 2, d_state: int = 8) -> None:
         super().__init__()
         self.backbone = check_choice(backbone, "backbone (--model)", BACKBONES)
         self.vocab_sizes = [check_int(v, "vocab size", minimum=1) for v in vocab_sizes]
-        self.d, self.n_layers, self.d_state = (check_int(d, "d", minimum=2), check_int(n_layers, "n_layers", minimum=1),
-                                               check_int(d_state, "d_state", minimum=1))
-        check_int(n_classes, "n_classes", minimum=2)
+        self.d, self.num_layers = check_int(d, "d", minimum=2), check_int(num_layers, "num_layers", minimum=1)
+        self.d_state = check_int(d_state, "d_state", minimum=1)
+        check_int(num_classes, "num_classes", minimum=2)
         self.embeddings = nn.ModuleList(nn.Embedding(v, d) for v in self.vocab_sizes)
         if backbone == "attention":
-            layers = [TransformerBlock(d, n_heads, 2 * d) for _ in range(n_layers)]
+            layers = [TransformerBlock(d, n_heads, 2 * d) for _ in range(num_layers)]
         elif backbone in ("gru", "lstm"):
             rnn = nn.GRU if backbone == "gru" else nn.LSTM
-            layers = [_Residual(rnn(d, d, batch_first=True), d) for _ in range(n_layers)]
+            layers = [_Residual(rnn(d, d, batch_first=True), d) for _ in range(num_layers)]
         elif backbone == "mingru":
-            layers = [_Residual(MinRNN("mingru", d, d), d) for _ in range(n_layers)]
+            layers = [_Residual(MinRNN("mingru", d, d), d) for _ in range(num_layers)]
         elif backbone == "mingru_negative":
-            layers = [_Residual(MinGRUNegative(d, d), d) for _ in range(n_layers)]
+            layers = [_Residual(MinGRUNegative(d, d), d) for _ in range(num_layers)]
         else:
-            layers = [_Residual(SSMLayer(d, d_state, selective=backbone == "ssm"), d) for _ in range(n_layers)]
+            layers = [_Residual(SSMLayer(d, d_state, selective=backbone == "ssm"), d) for _ in range(num_layers)]
         self.layers = nn.ModuleList(layers)
         self.norm = nn.LayerNorm(d)
-        self.head = nn.Linear(d, n_classes)
+        self.head = nn.Linear(d, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_array(x, "x", integer=True)
@@ -206,4 +206,4 @@ class TokenModel(nn.Module):
         T = check_int(T, "T", minimum=1)
         per_layer = {"attention": 2 * self.d * T, "gru": self.d, "lstm": 2 * self.d, "mingru": self.d,
                      "mingru_negative": self.d, "ssm": self.d * self.d_state, "s4d": self.d * self.d_state}
-        return per_layer[self.backbone] * self.n_layers
+        return per_layer[self.backbone] * self.num_layers

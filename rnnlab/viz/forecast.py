@@ -92,20 +92,6 @@ def plot_forecast(dates: np.ndarray, truth: np.ndarray, forecasts: Mapping[str, 
     return fig
 
 
-def plot_metric_by_horizon(table: Mapping[str, Mapping[int, float]], *, metric: str = "MAE",
-                           ax: plt.Axes | None = None) -> plt.Figure:
-    """One line per model: the metric (y) against the horizon (x); table[model][horizon] = value."""
-    fig, ax = (figure_of(ax), ax) if ax is not None else subplots(figsize=(6, 3.2))
-    for name, row in table.items():
-        hs = sorted(row)
-        ax.plot(hs, [row[h] for h in hs], marker="o", label=name)
-    ax.set_xlabel("horizon (steps ahead)")
-    ax.set_ylabel(metric)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    return fig
-
-
 def plot_lag_correlation(forecast: np.ndarray, truth: np.ndarray, lags: Sequence[int] = range(-3, 4), *,
                          ax: plt.Axes | None = None) -> plt.Figure:
     """Correlation of the forecast at t with the truth at t - lag: a peak at lag 1 means 'a lagged copy'."""

@@ -1,7 +1,7 @@
 """Type a review, see the predicted sentiment, its probability and each word's contribution as colours.
 
-The logic is `analyse_review` (a plain function returning a `ReviewAnalysis`) and `analysis_html`; the
-widget only wires a text box to them and redraws on every keystroke.
+The logic is `sentiment_view` (a plain function: `analyse_review`'s `ReviewAnalysis` as a View) and
+`analysis_html`; the widget only wires a text box to them and redraws when the box is left.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ def make_sentiment_widget(model: nn.Module, vocab: Vocab, text: str = "Delicious
     panel = widgets.HTML()
 
     def redraw() -> View:
-        result = analyse_review(controls["text"].value, model, vocab)
-        panel.value = analysis_html(result)
-        return View(result if result.probability is not None else None, result.message)
+        view = sentiment_view(controls["text"].value, model, vocab)
+        panel.value = analysis_html(view.data if view.ok else ReviewAnalysis(message=view.message))
+        return view
 
     return wire(controls, panel, redraw)
