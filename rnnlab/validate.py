@@ -180,3 +180,33 @@ def check_device(device: Any, name: str = "device") -> torch.device:
     if dev.type == "mps" and torch.backends.mps.is_available():
         return dev
     raise ValueError(f"{name} {str(device)!r} is not available on this machine; use one of {available}")
+
+
+def outputs_in_batch_and_alone(model: torch.nn.Module, x: torch.Tensor) -> tuple[Any, Any, Any]:
+    """model(x), model(x[:1]) and model(x[-1:]) in eval mode without gradients (the model's mode is restored):
+    the outputs `check_examples_not_mixed` compares. x: (batch >= 2, ...), batch first."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            return model(x), model(x[:1]), model(x[-1:])
+    finally:
+        model.train(was_training)
+
+
+def check_examples_not_mixed(out: torch.Tensor, first: torch.Tensor, last: torch.Tensor, *, option: str,
+                             example: str, layout: str, fix: str) -> None:
+    """Check that the first and the last example of a batch, run alone, give what they give in the batch `out`
+    (batch, ...): a recurrent layer left at batch_first=False reads the batch axis as time and mixes examples.
+
+    Raises ValueError naming `option`, the `example` word ("example", "window"), the input's `layout` and the fix.
+    """
+    n = out.shape[0]
+    for i, alone in ((0, first), (n - 1, last)):
+        same_shape = isinstance(alone, torch.Tensor) and alone.shape == out[i:i + 1].shape
+        if same_shape and torch.allclose(alone, out[i:i + 1], atol=1e-4, rtol=1e-3):
+            continue
+        diff = float((alone - out[i:i + 1]).abs().max()) if same_shape else float("inf")
+        raise ValueError(f"{option} mixes the examples of a batch: {example} {i} alone gives other outputs than in a "
+                         f"batch of {n} (largest difference {diff:.3g}). x is batch first, {layout}: {fix}")
+

@@ -59,7 +59,7 @@ from rnnlab.models.baselines import HoltWinters, LinearAR, persistence, seasonal
 from rnnlab.models.forecast import STRATEGIES, Forecaster, forecast_loss, predict
 from rnnlab.train import Callback, TrainState, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_device, check_float, check_int
+from rnnlab.validate import check_device, check_examples_not_mixed, check_float, check_int, outputs_in_batch_and_alone
 
 MODELS = ["persistence", "seasonal_naive", "linear", "ets", "lstm", "gru"]
 NETWORKS = ("lstm", "gru")
@@ -200,13 +200,7 @@ def check_forecaster_contract(model: nn.Module, past: np.ndarray, horizon: int, 
     x = torch.tensor(np.asarray(past), dtype=torch.float32, device=check_device(device))
     n, lookback, features = x.shape
     expected = (n, horizon, num_quantiles)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out, first, last = model(x), model(x[:1]), model(x[-1:])
-    finally:
-        model.train(was_training)
+    out, first, last = outputs_in_batch_and_alone(model, x)
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"{option} must return a tensor (batch, horizon, {num_quantiles}), got {type(out).__name__}")
     if tuple(out.shape) == (n, horizon) and num_quantiles == 1:
@@ -225,15 +219,10 @@ def check_forecaster_contract(model: nn.Module, past: np.ndarray, horizon: int, 
                          + (" (Q = 3 quantiles because quantiles=True)" if num_quantiles > 1 else ""))
     if not torch.isfinite(out).all():
         raise ValueError(f"{option} returned NaN or infinite forecasts for finite inputs, before any training")
-    for i, alone in ((0, first), (n - 1, last)):
-        if tuple(alone.shape) == (1, *expected[1:]) and torch.allclose(alone, out[i:i + 1], atol=1e-4, rtol=1e-3):
-            continue
-        diff = float((alone - out[i:i + 1]).abs().max()) if alone.shape == out[i:i + 1].shape else math.inf
-        raise ValueError(f"{option} mixes the examples of a batch: window {i} alone gives another forecast than in a "
-                         f"batch of {n} (largest difference {diff:.3g}). x is batch first, (batch, lookback, "
-                         f"features) = {tuple(x.shape)}: build recurrent layers with batch_first=True "
-                         f"(nn.LSTM(..., batch_first=True)), or transpose to (lookback, batch, features) before "
-                         f"them and back after")
+    check_examples_not_mixed(out, first, last, option=option, example="window",
+                             layout=f"(batch, lookback, features) = {tuple(x.shape)}",
+                             fix="build recurrent layers with batch_first=True (nn.LSTM(..., batch_first=True)), or "
+                                 "transpose to (lookback, batch, features) before them and back after")
 
 
 class KeepBest(Callback):

@@ -24,7 +24,13 @@ from rnnlab.models import SequenceModel, count_parameters, matched_hidden_size
 from rnnlab.models.cells import set_forget_bias
 from rnnlab.train import Callback, EarlyStopping, History, TrainConfig, train
 from rnnlab.utils import seed_everything
-from rnnlab.validate import check_device, check_float, check_int
+from rnnlab.validate import (
+    check_device,
+    check_examples_not_mixed,
+    check_float,
+    check_int,
+    outputs_in_batch_and_alone,
+)
 
 MODELS = ["rnn", "lstm", "gru"]
 
@@ -87,13 +93,7 @@ def check_model_contract(model: nn.Module, x: torch.Tensor, shape: tuple[int, ..
     Raises TypeError for an output that is not a tensor, ValueError naming the expected shape and the fix.
     """
     n = x.shape[0]
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out, first, last = model(x), model(x[:1]), model(x[-1:])
-    finally:
-        model.train(was_training)
+    out, first, last = outputs_in_batch_and_alone(model, x)
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"{option} must return a tensor of shape {shape}, got {type(out).__name__}")
     if tuple(out.shape) != tuple(shape):
@@ -105,14 +105,9 @@ def check_model_contract(model: nn.Module, x: torch.Tensor, shape: tuple[int, ..
                          f"got {tuple(out.shape)}{hint}")
     if not torch.isfinite(out).all():
         raise ValueError(f"{option} returned NaN or infinite outputs for a held-out batch, before any training")
-    for i, alone in ((0, first), (n - 1, last)):
-        if alone.shape == out[i:i + 1].shape and torch.allclose(alone, out[i:i + 1], atol=1e-4, rtol=1e-3):
-            continue
-        diff = float((alone - out[i:i + 1]).abs().max()) if alone.shape == out[i:i + 1].shape else float("inf")
-        raise ValueError(f"{option} mixes the examples of a batch: example {i} alone gives other outputs than in a "
-                         f"batch of {n} (largest difference {diff:.3g}). x is batch first, {tuple(x.shape)}: build "
-                         f"recurrent layers with batch_first=True, or transpose to (time, batch, ...) before them "
-                         f"and back after")
+    check_examples_not_mixed(out, first, last, option=option, example="example", layout=str(tuple(x.shape)),
+                             fix="build recurrent layers with batch_first=True, or transpose to (time, batch, ...) "
+                                 "before them and back after")
     if logits and bool((out >= 0).all()) and torch.allclose(out.sum(-1), torch.ones(()), atol=1e-3):
         raise ValueError(f"{option} returns probabilities (each row is >= 0 and sums to 1): return the raw scores "
                          f"(logits) of the last Linear layer; cross_entropy applies log_softmax itself")
